@@ -1,0 +1,155 @@
+package org.asyncparallel;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything about start-up, for {@link Parallel#init(Config)}. Immutable; made by
+ * {@link #builder()}, which checks every value when {@link Builder#build()} is called.
+ *
+ * <pre>{@code
+ * Parallel.init(Config.builder()
+ *     .cluster(new Cluster("master", List.of("host0", "host1")))
+ *     .workerJvmOptions("-Xmx512m")
+ *     .build());
+ * }</pre>
+ */
+public final class Config {
+  /** The largest message (frame) accepted on any connection unless configured: 64 MiB. */
+  public static final int DEFAULT_MAX_MESSAGE_BYTES = 64 << 20;
+
+  private final Cluster cluster;
+  private final List<String> sshCommand;
+  private final List<String> workerJvmOptions;
+  private final String javaCommand;
+  private final int maxMessageBytes;
+  private final Duration shutdownGracePeriod;
+
+  private Config(Builder b) {
+    this.cluster = b.cluster;
+    this.sshCommand = b.sshCommand;
+    this.workerJvmOptions = b.workerJvmOptions;
+    this.javaCommand = b.javaCommand;
+    this.maxMessageBytes = b.maxMessageBytes;
+    this.shutdownGracePeriod = b.shutdownGracePeriod;
+  }
+
+  /** A builder with every default: this machine only, {@code ssh -o BatchMode=yes}, no options. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The machines; {@code null} means this machine only, named by its host name. */
+  public Cluster cluster() {
+    return cluster;
+  }
+
+  /** How to reach a worker machine; the machine name and the remote command are appended. */
+  public List<String> sshCommand() {
+    return sshCommand;
+  }
+
+  /** Extra JVM options for worker processes, after the library's own. */
+  public List<String> workerJvmOptions() {
+    return workerJvmOptions;
+  }
+
+  /** The {@code java} launcher for workers; {@code null} means the one running this process. */
+  public String javaCommand() {
+    return javaCommand;
+  }
+
+  /** The largest message accepted on any connection, in bytes. */
+  public int maxMessageBytes() {
+    return maxMessageBytes;
+  }
+
+  /** How long {@code shutdown} lets workers end by themselves before it kills them. */
+  public Duration shutdownGracePeriod() {
+    return shutdownGracePeriod;
+  }
+
+  @Override
+  public String toString() {
+    return "Config[cluster=" + cluster + ", sshCommand=" + sshCommand
+        + ", workerJvmOptions=" + workerJvmOptions + ", javaCommand=" + javaCommand
+        + ", maxMessageBytes=" + maxMessageBytes + ", shutdownGracePeriod=" + shutdownGracePeriod + "]";
+  }
+
+  /** Builds a {@link Config}. Not thread-safe; each setter returns this builder. */
+  public static final class Builder {
+    private Cluster cluster;
+    private List<String> sshCommand = List.of("ssh", "-o", "BatchMode=yes");
+    private List<String> workerJvmOptions = List.of();
+    private String javaCommand;
+    private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
+    private Duration shutdownGracePeriod = Duration.ofSeconds(2);
+
+    private Builder() {}
+
+    /** The machines of the runtime (default: this machine only). */
+    public Builder cluster(Cluster cluster) {
+      this.cluster = Objects.requireNonNull(cluster, "cluster");
+      return this;
+    }
+
+    /**
+     * The command that reaches a worker machine (default {@code ssh -o BatchMode=yes}); the
+     * machine name and the remote command are appended to it.
+     *
+     * @throws IllegalArgumentException if argv is empty
+     */
+    public Builder sshCommand(String... argv) {
+      if (argv.length == 0) {
+        throw new IllegalArgumentException("sshCommand needs at least the program name");
+      }
+      this.sshCommand = List.of(argv);
+      return this;
+    }
+
+    /** Extra JVM options for every worker process, e.g. {@code -Xmx2g}. */
+    public Builder workerJvmOptions(String... options) {
+      this.workerJvmOptions = List.of(options);
+      return this;
+    }
+
+    /** The {@code java} launcher for local workers (default: the one running this process). */
+    public Builder javaCommand(String javaCommand) {
+      this.javaCommand = Objects.requireNonNull(javaCommand, "javaCommand");
+      return this;
+    }
+
+    /** The largest message accepted on any connection (default 64 MiB; at least 4 KiB). */
+    public Builder maxMessageBytes(int maxMessageBytes) {
+      this.maxMessageBytes = maxMessageBytes;
+      return this;
+    }
+
+    /** How long {@code shutdown} waits for workers to end by themselves before killing them. */
+    public Builder shutdownGracePeriod(Duration period) {
+      this.shutdownGracePeriod = Objects.requireNonNull(period, "period");
+      return this;
+    }
+
+    /**
+     * Checks every value and makes the config.
+     *
+     * @throws IllegalArgumentException naming the first bad value
+     */
+    public Config build() {
+      if (maxMessageBytes < 4096) {
+        throw new IllegalArgumentException("maxMessageBytes must be at least 4096, was " + maxMessageBytes);
+      }
+      if (shutdownGracePeriod.isNegative()) {
+        throw new IllegalArgumentException("shutdownGracePeriod is negative: " + shutdownGracePeriod);
+      }
+      for (String option : workerJvmOptions) {
+        if (option == null || option.isBlank()) {
+          throw new IllegalArgumentException("workerJvmOptions has a blank option: " + workerJvmOptions);
+        }
+      }
+      return new Config(this);
+    }
+  }
+}

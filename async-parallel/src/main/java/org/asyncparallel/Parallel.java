@@ -1,0 +1,127 @@
+package org.asyncparallel;
+
+import java.util.concurrent.CompletableFuture;
+import org.asyncparallel.internal.runtime.ProcessRuntime;
+
+/**
+ * Runs closures in brand-new worker processes and connects processes with hubs and channels. The
+ * Java form of Jane Street's {@code Async_parallel}; see the package documentation for the
+ * process tree, the steps of {@code run} and the caveats.
+ *
+ * <p>Every method may be called from any thread, in the main process and in every worker, nested
+ * to any depth, except {@code init}, which only the main process calls (workers are started with
+ * their runtime already running).
+ */
+public final class Parallel {
+  private Parallel() {}
+
+  /**
+   * Starts the runtime in this process, on this machine only. Call once, first thing in
+   * {@code main}; after {@link #shutdown()} has completed it may be called again.
+   *
+   * @throws IllegalStateException if the runtime is already running here, or in a worker process
+   * @throws ParallelException if the runtime cannot start (e.g. its socket directory cannot be made)
+   */
+  public static void init() {
+    init(Config.builder().build());
+  }
+
+  /**
+   * Starts the runtime with these machines. See {@link #init()}.
+   *
+   * @throws IllegalStateException if the runtime is already running here, or in a worker process
+   */
+  public static void init(Cluster cluster) {
+    init(Config.builder().cluster(cluster).build());
+  }
+
+  /**
+   * Starts the runtime with this configuration. See {@link #init()}.
+   *
+   * @throws IllegalStateException if the runtime is already running here, or in a worker process
+   */
+  public static void init(Config config) {
+    ProcessRuntime.startRoot(config);
+  }
+
+  /**
+   * In the main process: kills every worker process the runtime started, fails pending futures
+   * with {@link WorkerDiedException}, closes this process's hubs, and completes when every process
+   * has exited (workers get a grace period, then are killed). In a worker: fails this process's
+   * pending futures, cancels their workers and closes its hubs; the worker itself ends when its task
+   * returns. Idempotent: later calls return the same future. Also runs when the main JVM exits.
+   *
+   * @throws IllegalStateException if {@code init} has not been called
+   */
+  public static CompletableFuture<Void> shutdown() {
+    return ProcessRuntime.current().shutdown();
+  }
+
+  /**
+   * Runs {@code task} in a brand-new worker process on this machine. See {@link #run(Where, Task)}.
+   *
+   * @throws IllegalStateException if {@code init} has not been called, or after shutdown
+   */
+  public static <T> CompletableFuture<T> run(Task<T> task) {
+    return run(Where.local(), task);
+  }
+
+  /**
+   * Runs {@code task} in a brand-new worker process on the machine chosen by {@code where}, and
+   * completes with its return value. The task is serialized on the caller's thread, before any
+   * process starts. Never blocks.
+   *
+   * <p>The future fails with: {@link WorkerException} if the task threw (with the remote class,
+   * message and stack trace); {@link WorkerDiedException} if the worker ended without a result
+   * (exit, {@code halt}, out of memory, killed, shutdown), with the exit status or signal and the
+   * end of its stderr; {@link UnknownMachineException} if {@code where} named a machine not in the
+   * cluster; a {@link ParallelException} caused by {@link java.io.NotSerializableException} if the
+   * task cannot be serialized (naming the class), or if the worker could not be started.
+   * Cancelling the future kills the worker.
+   *
+   * @throws IllegalStateException if {@code init} has not been called, or after shutdown
+   */
+  public static <T> CompletableFuture<T> run(Where where, Task<T> task) {
+    return ProcessRuntime.current().run(where, task);
+  }
+
+  /**
+   * Starts a worker on this machine running {@code body.apply(hub)}. See {@link #spawn(Where, Body)}.
+   *
+   * @throws IllegalStateException if {@code init} has not been called, or after shutdown
+   */
+  public static <A, B, R> CompletableFuture<Spawned<A, B, R>> spawn(Body<A, B, R> body) {
+    return spawn(Where.local(), body);
+  }
+
+  /**
+   * Starts a worker process on the machine chosen by {@code where}, running {@code body.apply(hub)}
+   * on a new hub of its own. Completes once that hub is listening, with a channel connected to it
+   * and the future of the body's return value. Both fail as {@link #run(Where, Task)} does;
+   * cancelling either kills the worker. The worker exits when the body returns.
+   *
+   * @throws IllegalStateException if {@code init} has not been called, or after shutdown
+   */
+  public static <A, B, R> CompletableFuture<Spawned<A, B, R>> spawn(Where where, Body<A, B, R> body) {
+    return ProcessRuntime.current().spawn(where, body);
+  }
+
+  /**
+   * A new hub in this process (main or worker). It lives until closed or until the process ends.
+   *
+   * @throws IllegalStateException if {@code init} has not been called, or after shutdown
+   */
+  public static <A, B> Hub<A, B> hub() {
+    return ProcessRuntime.current().hub();
+  }
+
+  /**
+   * True in a process started on a worker machine of the cluster; false on the master machine
+   * (in the main process and in its local workers).
+   *
+   * @throws IllegalStateException if {@code init} has not been called
+   */
+  public static boolean isWorkerMachine() {
+    return ProcessRuntime.current().isWorkerMachine();
+  }
+}

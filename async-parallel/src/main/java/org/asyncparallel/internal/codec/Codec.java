@@ -1,0 +1,85 @@
+package org.asyncparallel.internal.codec;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.NotSerializableException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.ObjectStreamClass;
+import org.asyncparallel.ParallelException;
+
+/**
+ * Java serialization of user values: tasks, bodies, results and channel messages. This is the
+ * only class of the library that deserializes, and it is only ever handed bytes that arrived on
+ * an authenticated connection.
+ *
+ * <p>Classes are resolved in the class loader given at {@code init} (the context class loader of
+ * the thread that called it), so values of the application's own classes decode on any thread.
+ */
+public final class Codec {
+  private static volatile ClassLoader loader = ClassLoader.getSystemClassLoader();
+
+  private Codec() {}
+
+  /** Sets the loader that resolves classes while decoding. */
+  public static void useClassLoader(ClassLoader classLoader) {
+    loader = classLoader == null ? ClassLoader.getSystemClassLoader() : classLoader;
+  }
+
+  /**
+   * Serializes a value.
+   *
+   * @param what what the value is, for the error message ("the task", "a message")
+   * @throws ParallelException naming the class that is not serializable, with the
+   *     {@link NotSerializableException} as its cause
+   */
+  public static byte[] encode(Object value, String what) {
+    var bytes = new ByteArrayOutputStream(256);
+    try (var out = new ObjectOutputStream(bytes)) {
+      out.writeObject(value);
+    } catch (NotSerializableException e) {
+      throw new ParallelException(what + " cannot be serialized: it refers to an instance of "
+          + e.getMessage() + ", which is not Serializable" + LambdaCaptures.describe(value), e);
+    } catch (IOException | RuntimeException e) {
+      throw new ParallelException(what + " cannot be serialized: " + e, e);
+    }
+    return bytes.toByteArray();
+  }
+
+  /**
+   * Deserializes a value made by {@link #encode}.
+   *
+   * @param what what the value is, for the error message
+   * @throws ParallelException if the bytes do not decode here (a missing class, for example)
+   */
+  public static Object decode(byte[] bytes, String what) {
+    try (var in = new LoaderObjectInputStream(new ByteArrayInputStream(bytes), loader)) {
+      return in.readObject();
+    } catch (ClassNotFoundException e) {
+      throw new ParallelException(what + " cannot be deserialized in this process: class "
+          + e.getMessage() + " is not on its class path", e);
+    } catch (IOException | RuntimeException e) {
+      throw new ParallelException(what + " cannot be deserialized in this process: " + e, e);
+    }
+  }
+
+  private static final class LoaderObjectInputStream extends ObjectInputStream {
+    private final ClassLoader loader;
+
+    LoaderObjectInputStream(InputStream in, ClassLoader loader) throws IOException {
+      super(in);
+      this.loader = loader;
+    }
+
+    @Override
+    protected Class<?> resolveClass(ObjectStreamClass desc) throws IOException, ClassNotFoundException {
+      try {
+        return Class.forName(desc.getName(), false, loader);
+      } catch (ClassNotFoundException e) {
+        return super.resolveClass(desc);
+      }
+    }
+  }
+}

@@ -1,0 +1,103 @@
+package org.asyncparallel.internal.launch;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.asyncparallel.internal.Threads;
+
+/**
+ * Copies a worker's stdout or stderr to this process's {@code System.out} or {@code System.err}
+ * (looked up at each write, so a redirection by the application applies), whole lines at a time so
+ * that workers' lines do not interleave mid-line, and keeps the last bytes for error messages.
+ */
+final class OutputPump {
+  private static final int TAIL_BYTES = 4096;
+
+  private final InputStream from;
+  private final Supplier<PrintStream> to;
+  private final CountDownLatch ended = new CountDownLatch(1);
+  private final byte[] tail = new byte[TAIL_BYTES];
+  private int tailLength;
+
+  private OutputPump(InputStream from, Supplier<PrintStream> to) {
+    this.from = from;
+    this.to = to;
+  }
+
+  static OutputPump start(String name, InputStream from, Supplier<PrintStream> to) {
+    var pump = new OutputPump(from, to);
+    Threads.startPlatform(name, pump::run);
+    return pump;
+  }
+
+  /** Waits at most {@code millis} for the stream's end; true if it ended. */
+  boolean awaitEnd(long millis) throws InterruptedException {
+    return ended.await(millis, TimeUnit.MILLISECONDS);
+  }
+
+  /** The last lines seen (at most about 4 KiB, at most {@code maxLines}). */
+  synchronized String tail(int maxLines) {
+    String text = new String(tail, 0, tailLength, StandardCharsets.UTF_8).stripTrailing();
+    String[] lines = text.split("\n", -1);
+    int from = Math.max(0, lines.length - maxLines);
+    return String.join("\n", Arrays.copyOfRange(lines, from, lines.length));
+  }
+
+  private void run() {
+    byte[] buffer = new byte[8192];
+    int held = 0;
+    try {
+      int n;
+      while ((n = from.read(buffer, held, buffer.length - held)) > 0) {
+        remember(buffer, held, n);
+        held += n;
+        int lastNewline = lastIndexOf(buffer, (byte) '\n', held);
+        if (lastNewline >= 0 || held == buffer.length) {
+          int upTo = lastNewline >= 0 ? lastNewline + 1 : held;
+          emit(buffer, upTo);
+          System.arraycopy(buffer, upTo, buffer, 0, held - upTo);
+          held -= upTo;
+        }
+      }
+    } catch (IOException e) {
+      // the worker is gone; what was read is emitted below
+    } finally {
+      emit(buffer, held);
+      ended.countDown();
+    }
+  }
+
+  private void emit(byte[] bytes, int length) {
+    if (length > 0) {
+      PrintStream out = to.get();
+      out.write(bytes, 0, length);
+      out.flush();
+    }
+  }
+
+  private synchronized void remember(byte[] bytes, int offset, int length) {
+    if (length >= TAIL_BYTES) {
+      System.arraycopy(bytes, offset + length - TAIL_BYTES, tail, 0, TAIL_BYTES);
+      tailLength = TAIL_BYTES;
+      return;
+    }
+    int keep = Math.min(tailLength, TAIL_BYTES - length);
+    System.arraycopy(tail, tailLength - keep, tail, 0, keep);
+    System.arraycopy(bytes, offset, tail, keep, length);
+    tailLength = keep + length;
+  }
+
+  private static int lastIndexOf(byte[] bytes, byte b, int length) {
+    for (int i = length - 1; i >= 0; i--) {
+      if (bytes[i] == b) {
+        return i;
+      }
+    }
+    return -1;
+  }
+}

@@ -1,0 +1,71 @@
+package org.asyncparallel.internal.launch;
+
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A worker JVM started by this process: its pid, its stdin pipe (the lifeline: closing it asks
+ * the worker to end, and the kernel closes it if this process dies), its output pumps and its
+ * exit. Owned by the root's supervisor.
+ */
+public final class WorkerProcess {
+  private final long workerId;
+  private final Process process;
+  private final OutputPump stdout;
+  private final OutputPump stderr;
+
+  WorkerProcess(long workerId, Process process, OutputPump stdout, OutputPump stderr) {
+    this.workerId = workerId;
+    this.process = process;
+    this.stdout = stdout;
+    this.stderr = stderr;
+  }
+
+  public long workerId() {
+    return workerId;
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  /** Completes when the process has exited. */
+  public CompletableFuture<Process> onExit() {
+    return process.onExit();
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** Closes the worker's stdin: the polite request to end (its watchdog halts the JVM). */
+  public void closeStdin() {
+    try {
+      process.getOutputStream().close();
+    } catch (IOException ignored) {
+      // already closed or the worker is gone
+    }
+  }
+
+  /** SIGKILL. */
+  public void kill() {
+    process.destroyForcibly();
+  }
+
+  /**
+   * How the process ended, with the tail of its stderr: for {@code WorkerDiedException}. Waits
+   * briefly for the output pumps to drain. Call after exit.
+   */
+  public String describeExit() {
+    try {
+      stdout.awaitEnd(1000);
+      stderr.awaitEnd(1000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    String how = ExitStatus.describe(process.exitValue());
+    String tail = stderr.tail(20);
+    return "worker pid " + pid() + " " + how
+        + (tail.isEmpty() ? " (its stderr was empty)" : "; last lines of its stderr:\n" + tail);
+  }
+}

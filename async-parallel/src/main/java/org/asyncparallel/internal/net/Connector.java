@@ -1,0 +1,69 @@
+package org.asyncparallel.internal.net;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.asyncparallel.internal.Threads;
+import org.asyncparallel.internal.wire.Endpoint;
+import org.asyncparallel.internal.wire.FrameReader;
+import org.asyncparallel.internal.wire.FrameWriter;
+import org.asyncparallel.internal.wire.Handshake;
+import org.asyncparallel.internal.wire.Message;
+import org.asyncparallel.internal.wire.MessageCodec;
+import org.asyncparallel.internal.wire.Secret;
+
+/** Opens authenticated client sockets to a {@link Listener}. */
+public final class Connector {
+  private Connector() {}
+
+  /**
+   * An opened socket and the server's answer to the first message.
+   *
+   * @param connected the authenticated socket
+   * @param reply the server's first message, or null when none was awaited
+   */
+  public record Opened(Connected connected, Message reply) {}
+
+  /**
+   * Connects, authenticates, sends the first message and, if asked, reads the server's reply, all
+   * within {@code timeout}.
+   *
+   * @throws IOException if the listener cannot be reached, does not know the secret, or is silent
+   */
+  public static Opened connect(Endpoint endpoint, Secret secret, int maxFrameBytes,
+      Duration timeout, Message first, boolean awaitReply) throws IOException {
+    SocketChannel socket = SocketChannel.open(StandardProtocolFamily.UNIX);
+    var connected = new Connected(socket, new FrameReader(socket, maxFrameBytes), new FrameWriter(socket));
+    var deadline = Threads.TIMER.schedule(connected::closeQuietly, timeout.toMillis(), TimeUnit.MILLISECONDS);
+    try {
+      socket.connect(UnixDomainSocketAddress.of(Path.of(endpoint.unixPath())));
+      Handshake.asClient(secret, connected.reader(), connected.writer());
+      var frame = MessageCodec.encode(first);
+      connected.writer().write(frame.type(), frame.body());
+      connected.writer().flush();
+      Message reply = null;
+      if (awaitReply) {
+        var answer = connected.reader().read();
+        if (answer == null) {
+          throw new java.io.EOFException("the server closed the connection without answering");
+        }
+        reply = MessageCodec.decode(answer);
+      }
+      if (!deadline.cancel(false)) {
+        throw new IOException("timed out");
+      }
+      return new Opened(connected, reply);
+    } catch (IOException | RuntimeException e) {
+      connected.closeQuietly();
+      if (deadline.isDone() && !deadline.isCancelled()) {
+        throw new IOException("no answer from " + endpoint.unixPath() + " within " + timeout, e);
+      }
+      deadline.cancel(false);
+      throw e;
+    }
+  }
+}

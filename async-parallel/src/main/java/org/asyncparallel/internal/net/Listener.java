@@ -1,0 +1,123 @@
+package org.asyncparallel.internal.net;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.asyncparallel.internal.Threads;
+import org.asyncparallel.internal.wire.Endpoint;
+import org.asyncparallel.internal.wire.Frame;
+import org.asyncparallel.internal.wire.FrameReader;
+import org.asyncparallel.internal.wire.FrameWriter;
+import org.asyncparallel.internal.wire.Handshake;
+import org.asyncparallel.internal.wire.Message;
+import org.asyncparallel.internal.wire.MessageCodec;
+import org.asyncparallel.internal.wire.ProtocolException;
+import org.asyncparallel.internal.wire.Secret;
+
+/**
+ * A process's one listening socket. The accept thread only accepts; each new socket is
+ * authenticated on its own virtual thread, within a deadline, and its first frame must be
+ * {@code HELLO} or {@code ATTACH}. Anything else (garbage, a wrong secret, a slow peer, an
+ * oversized length) drops that socket and nothing else; no byte of it reaches a deserializer.
+ */
+public final class Listener implements AutoCloseable {
+  /** Takes over an authenticated socket whose first message was HELLO or ATTACH. */
+  @FunctionalInterface
+  public interface Acceptor {
+    void accept(Connected connected, Message first);
+  }
+
+  private final ServerSocketChannel server;
+  private final Path path;
+  private final Endpoint endpoint;
+  private final Secret secret;
+  private final int maxFrameBytes;
+  private final Duration handshakeTimeout;
+  private final Acceptor acceptor;
+  private volatile boolean closed;
+
+  private Listener(ServerSocketChannel server, Path path, Endpoint endpoint, Secret secret,
+      int maxFrameBytes, Duration handshakeTimeout, Acceptor acceptor) {
+    this.server = server;
+    this.path = path;
+    this.endpoint = endpoint;
+    this.secret = secret;
+    this.maxFrameBytes = maxFrameBytes;
+    this.handshakeTimeout = handshakeTimeout;
+    this.acceptor = acceptor;
+  }
+
+  /** Binds a Unix domain socket at {@code path} and starts accepting. */
+  public static Listener open(String machine, Path path, Secret secret, int maxFrameBytes,
+      Duration handshakeTimeout, Acceptor acceptor) throws IOException {
+    Files.deleteIfExists(path);
+    ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+    server.bind(UnixDomainSocketAddress.of(path), 1024);
+    var listener = new Listener(server, path, new Endpoint(machine, path.toString()), secret,
+        maxFrameBytes, handshakeTimeout, acceptor);
+    Threads.startPlatform("accept", listener::acceptLoop);
+    return listener;
+  }
+
+  /** Where clients reach this listener. */
+  public Endpoint endpoint() {
+    return endpoint;
+  }
+
+  /** Stops accepting and removes the socket file. Connections already made live on. */
+  @Override
+  public void close() {
+    closed = true;
+    try {
+      server.close();
+      Files.deleteIfExists(path);
+    } catch (IOException ignored) {
+      // best effort: the runtime's directory is removed at shutdown anyway
+    }
+  }
+
+  private void acceptLoop() {
+    while (!closed) {
+      SocketChannel socket;
+      try {
+        socket = server.accept();
+      } catch (IOException e) {
+        if (closed) {
+          return;
+        }
+        continue; // e.g. too many open files: this one socket is lost, keep serving
+      }
+      Threads.startVirtual("handshake", () -> authenticate(socket));
+    }
+  }
+
+  private void authenticate(SocketChannel socket) {
+    var connected = new Connected(socket, new FrameReader(socket, maxFrameBytes), new FrameWriter(socket));
+    var deadline = Threads.TIMER.schedule(connected::closeQuietly,
+        handshakeTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    try {
+      Handshake.asServer(secret, connected.reader(), connected.writer());
+      Frame frame = connected.reader().read();
+      if (frame == null) {
+        throw new ProtocolException("closed before its first frame");
+      }
+      Message first = MessageCodec.decode(frame);
+      if (!(first instanceof Message.Hello) && !(first instanceof Message.Attach)) {
+        throw new ProtocolException("first frame is " + first.getClass().getSimpleName());
+      }
+      if (!deadline.cancel(false)) {
+        return; // the deadline closed the socket already
+      }
+      acceptor.accept(connected, first);
+    } catch (IOException | RuntimeException e) {
+      deadline.cancel(false);
+      connected.closeQuietly();
+    }
+  }
+}

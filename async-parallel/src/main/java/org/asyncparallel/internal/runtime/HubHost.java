@@ -1,0 +1,116 @@
+package org.asyncparallel.internal.runtime;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
+import org.asyncparallel.internal.net.Connected;
+import org.asyncparallel.internal.net.Listener;
+import org.asyncparallel.internal.wire.Endpoint;
+import org.asyncparallel.internal.wire.Frame;
+import org.asyncparallel.internal.wire.Message;
+import org.asyncparallel.internal.wire.MessageCodec;
+
+/**
+ * This process's listener and the hubs it serves. The listener starts with the first hub (in the
+ * root: at {@code init}, for the workers' control links). It hands {@code ATTACH} to the named
+ * hub and {@code HELLO} to the supervisor (root only; elsewhere the socket is dropped).
+ */
+final class HubHost {
+  static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+
+  private final RuntimeSettings settings;
+  private final BiConsumer<Connected, Message.Hello> onHello;
+  private final Map<Long, RealHub<?, ?>> hubs = new ConcurrentHashMap<>();
+  private final AtomicLong ids = new AtomicLong();
+  private Listener listener; // guarded by this
+
+  HubHost(RuntimeSettings settings, BiConsumer<Connected, Message.Hello> onHello) {
+    this.settings = settings;
+    this.onHello = onHello;
+  }
+
+  RuntimeSettings settings() {
+    return settings;
+  }
+
+  /** The listener's endpoint, starting it if needed. */
+  synchronized Endpoint endpoint() {
+    if (listener == null) {
+      try {
+        listener = Listener.open(settings.localMachine(), settings.socketOf(ProcessHandle.current().pid()),
+            settings.secret(), settings.maxFrameBytes(), HANDSHAKE_TIMEOUT, this::accept);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot listen at " + settings.socketOf(ProcessHandle.current().pid()), e);
+      }
+    }
+    return listener.endpoint();
+  }
+
+  <A, B> RealHub<A, B> newHub() {
+    long id = ids.incrementAndGet();
+    var hub = new RealHub<A, B>(this, new org.asyncparallel.internal.wire.HubAddress(endpoint(), id));
+    hubs.put(id, hub);
+    return hub;
+  }
+
+  RealHub<?, ?> find(long hubId) {
+    return hubs.get(hubId);
+  }
+
+  void unregister(long hubId) {
+    hubs.remove(hubId);
+  }
+
+  /** Closes every hub (writing out what they sent) and stops listening. */
+  void close() {
+    List.copyOf(hubs.values()).forEach(RealHub::close);
+    synchronized (this) {
+      if (listener != null) {
+        listener.close();
+      }
+    }
+  }
+
+  /** Waits at most {@code millis} for every hub's sends to be written out. */
+  void awaitFlushed(long millis) {
+    for (RealHub<?, ?> hub : List.copyOf(hubs.values())) {
+      try {
+        hub.flushed().get(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+      } catch (Exception e) {
+        // best effort on the way out
+      }
+    }
+  }
+
+  private void accept(Connected connected, Message first) {
+    switch (first) {
+      case Message.Attach attach -> {
+        RealHub<?, ?> hub = hubs.get(attach.hubId());
+        if (hub == null) {
+          refuse(connected, "no hub " + attach.hubId() + " in process " + ProcessHandle.current().pid()
+              + " (it was closed, or its process has ended)");
+        } else {
+          hub.attach(connected);
+        }
+      }
+      case Message.Hello hello when onHello != null -> onHello.accept(connected, hello);
+      default -> connected.closeQuietly();
+    }
+  }
+
+  private static void refuse(Connected connected, String reason) {
+    try {
+      Frame frame = MessageCodec.encode(new Message.Refused(reason));
+      connected.writer().write(frame.type(), frame.body());
+      connected.writer().flush();
+    } catch (IOException ignored) {
+      // the client learns it from the closed socket
+    }
+    connected.closeQuietly();
+  }
+}

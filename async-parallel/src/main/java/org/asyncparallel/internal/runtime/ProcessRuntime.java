@@ -1,0 +1,269 @@
+package org.asyncparallel.internal.runtime;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.asyncparallel.Body;
+import org.asyncparallel.Cluster;
+import org.asyncparallel.Config;
+import org.asyncparallel.Hub;
+import org.asyncparallel.ParallelException;
+import org.asyncparallel.Spawned;
+import org.asyncparallel.Task;
+import org.asyncparallel.Where;
+import org.asyncparallel.internal.codec.Codec;
+import org.asyncparallel.internal.launch.Bootstrap;
+import org.asyncparallel.internal.launch.LocalLauncher;
+import org.asyncparallel.internal.net.Connection;
+import org.asyncparallel.internal.net.Connector;
+import org.asyncparallel.internal.wire.HubAddress;
+import org.asyncparallel.internal.wire.JobKind;
+import org.asyncparallel.internal.wire.Message;
+import org.asyncparallel.internal.wire.Secret;
+
+/**
+ * The runtime of this process: the root (the main process, which called {@code init}) or a worker
+ * (started by the root). Both serve hubs and submit jobs the same way; they differ in their
+ * {@link JobGateway}: the root's {@link Supervisor} starts processes, a worker's
+ * {@link ControlClient} asks the root to.
+ *
+ * <p>Lifecycle: none → running ({@code init}, or worker start) → shut down ({@code shutdown}) →
+ * none again in the root (so a later {@code init} starts afresh).
+ */
+public final class ProcessRuntime {
+  private static final Object LOCK = new Object();
+  private static volatile ProcessRuntime current;
+
+  private final RuntimeSettings settings;
+  private final HubHost hubs;
+  private final JobGateway gateway;
+  private final Placement placement;
+  private final RuntimeDirectory directory; // root only
+  private final Thread shutdownHook;        // root only
+  private volatile CompletableFuture<Void> shutdown;
+
+  private ProcessRuntime(RuntimeSettings settings, HubHost hubs, JobGateway gateway,
+      RuntimeDirectory directory, boolean installHook) {
+    this.settings = settings;
+    this.hubs = hubs;
+    this.gateway = gateway;
+    this.placement = new Placement(settings.cluster(), settings.localMachine());
+    this.directory = directory;
+    this.shutdownHook = installHook ? new Thread(this::shutdownOnExit, "asyncparallel-exit") : null;
+  }
+
+  /**
+   * The runtime of this process.
+   *
+   * @throws IllegalStateException if {@code Parallel.init} has not been called (or shut down)
+   */
+  public static ProcessRuntime current() {
+    ProcessRuntime runtime = current;
+    if (runtime == null) {
+      throw new IllegalStateException("Parallel.init() has not been called in this process"
+          + " (or Parallel.shutdown() has ended the runtime)");
+    }
+    return runtime;
+  }
+
+  static ProcessRuntime currentOrNull() {
+    return current;
+  }
+
+  /**
+   * Starts the root runtime: draws the secret, creates the socket directory and the listener.
+   *
+   * @throws IllegalStateException if a runtime is already running in this process
+   */
+  public static void startRoot(Config config) {
+    synchronized (LOCK) {
+      if (current != null) {
+        throw new IllegalStateException(current.settings.workerMachine() || current.directory == null
+            ? "this is a worker process: its runtime was started by the library"
+            : "Parallel.init has already been called in this process");
+      }
+      Codec.useClassLoader(Thread.currentThread().getContextClassLoader());
+      Cluster cluster = config.cluster() != null ? config.cluster() : Cluster.localOnly();
+      long runtimeId = new java.security.SecureRandom().nextLong() & Long.MAX_VALUE;
+      RuntimeDirectory directory = RuntimeDirectory.create(runtimeId);
+      var settings = new RuntimeSettings(Secret.generate(), runtimeId, cluster, cluster.masterMachine(),
+          false, directory.path(), config.maxMessageBytes());
+      Supervisor[] supervisor = new Supervisor[1];
+      var hubs = new HubHost(settings, (connected, hello) -> supervisor[0].onHello(connected, hello));
+      try {
+        supervisor[0] = new Supervisor(settings,
+            new LocalLauncher(config.javaCommand(), config.workerJvmOptions()),
+            config.shutdownGracePeriod(), hubs.endpoint());
+      } catch (RuntimeException e) {
+        directory.close();
+        throw new ParallelException("cannot start the runtime: " + e.getMessage(), e);
+      }
+      var runtime = new ProcessRuntime(settings, hubs, supervisor[0], directory, true);
+      Runtime.getRuntime().addShutdownHook(runtime.shutdownHook);
+      current = runtime;
+    }
+  }
+
+  /**
+   * Starts a worker's runtime from its bootstrap record: connects to the root and says HELLO.
+   * Assignments go to {@code onAssign}; if the root goes away, {@code onRootLost} is called.
+   */
+  public static ProcessRuntime startWorker(Bootstrap bootstrap, Consumer<Message.Assign> onAssign,
+      Consumer<String> onRootLost) throws IOException {
+    var settings = bootstrap.settings();
+    var client = new ControlClient();
+    var hubs = new HubHost(settings, null);
+    var runtime = new ProcessRuntime(settings, hubs, client, null, false);
+    var opened = Connector.connect(bootstrap.root(), settings.secret(), settings.maxFrameBytes(),
+        HubHost.HANDSHAKE_TIMEOUT, new Message.Hello(bootstrap.workerId(), ProcessHandle.current().pid()), false);
+    var control = Connection.over("control", opened.connected());
+    client.connectTo(control);
+    synchronized (LOCK) {
+      current = runtime;
+    }
+    control.start(new Connection.Handler() {
+      @Override
+      public void onMessage(Message message) {
+        if (message instanceof Message.Assign assign) {
+          onAssign.accept(assign);
+        } else {
+          client.reply(message);
+        }
+      }
+
+      @Override
+      public void onClosed(String reason) {
+        client.lost(reason);
+        onRootLost.accept(reason);
+      }
+    });
+    runtime.control = control;
+    return runtime;
+  }
+
+  private volatile Connection control; // worker only
+
+  /** The worker's connection to the root (null in the root). */
+  public Connection control() {
+    return control;
+  }
+
+  public RuntimeSettings settings() {
+    return settings;
+  }
+
+  public boolean isWorkerMachine() {
+    return settings.workerMachine();
+  }
+
+  /** See {@code Parallel.run}. */
+  @SuppressWarnings("unchecked")
+  public <T> CompletableFuture<T> run(Where where, Task<T> task) {
+    Objects.requireNonNull(where, "where");
+    Objects.requireNonNull(task, "task");
+    Submission submission;
+    try {
+      submission = submit(where, JobKind.RUN, task, "the task");
+    } catch (ParallelException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return (CompletableFuture<T>) (CompletableFuture<?>) submission.result();
+  }
+
+  /** See {@code Parallel.spawn}. */
+  @SuppressWarnings("unchecked")
+  public <A, B, R> CompletableFuture<Spawned<A, B, R>> spawn(Where where, Body<A, B, R> body) {
+    Objects.requireNonNull(where, "where");
+    Objects.requireNonNull(body, "body");
+    Submission submission;
+    try {
+      submission = submit(where, JobKind.SPAWN, body, "the body");
+    } catch (ParallelException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return (CompletableFuture<Spawned<A, B, R>>) (CompletableFuture<?>) submission.spawned();
+  }
+
+  private Submission submit(Where where, JobKind kind, Object closure, String what) {
+    checkRunning();
+    String machine = placement.choose(where);
+    byte[] bytes = Codec.encode(closure, what);
+    var submission = new Submission(kind);
+    submission.attach(gateway.submit(machine, kind, bytes, submission));
+    return submission;
+  }
+
+  /** See {@code Parallel.hub}. */
+  public <A, B> Hub<A, B> hub() {
+    checkRunning();
+    return hubs.newHub();
+  }
+
+  /** The hub at this address if it lives in this process, else null. */
+  RealHub<?, ?> localHub(HubAddress address) {
+    if (!address.endpoint().unixPath().equals(settings.socketOf(ProcessHandle.current().pid()).toString())) {
+      return null;
+    }
+    return hubs.find(address.hubId());
+  }
+
+  /** A worker's new hub for its body; returns it with its address. */
+  public <A, B> Hub<A, B> newHubForBody() {
+    return hubs.newHub();
+  }
+
+  /** The address of a hub made by {@link #newHubForBody}. */
+  public static HubAddress addressOf(Hub<?, ?> hub) {
+    return ((RealHub<?, ?>) hub).address();
+  }
+
+  /** Waits at most {@code millis} for every hub of this process to write out what it sent. */
+  public void flushHubs(long millis) {
+    hubs.awaitFlushed(millis);
+  }
+
+  private void checkRunning() {
+    if (shutdown != null) {
+      throw new IllegalStateException("the runtime of this process has been shut down");
+    }
+  }
+
+  /** See {@code Parallel.shutdown}. Idempotent. */
+  public CompletableFuture<Void> shutdown() {
+    synchronized (LOCK) {
+      if (shutdown == null) {
+        shutdown = gateway.shutdown().whenComplete((v, e) -> {
+          hubs.close();
+          if (directory != null) {
+            directory.close();
+            synchronized (LOCK) {
+              if (current == this) {
+                current = null;
+              }
+            }
+            removeHook();
+          }
+        });
+      }
+      return shutdown;
+    }
+  }
+
+  private void removeHook() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException e) {
+      // the JVM is exiting: the hook is running
+    }
+  }
+
+  private void shutdownOnExit() {
+    try {
+      shutdown().get(Duration.ofSeconds(15).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      // the JVM is exiting anyway; workers also end when their stdin closes
+    }
+  }
+}

@@ -1,0 +1,194 @@
+package org.asyncparallel.internal.runtime;
+
+import java.io.IOException;
+import java.io.Serial;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.asyncparallel.Channel;
+import org.asyncparallel.ChannelClosedException;
+import org.asyncparallel.Packed;
+import org.asyncparallel.ParallelException;
+import org.asyncparallel.internal.codec.Codec;
+import org.asyncparallel.internal.net.Connection;
+import org.asyncparallel.internal.net.Connector;
+import org.asyncparallel.internal.wire.HubAddress;
+import org.asyncparallel.internal.wire.Message;
+import org.asyncparallel.internal.wire.ProtocolException;
+
+/**
+ * A channel: a lazy client {@link Connection} to a hub. The first read or write starts it; its
+ * writer thread connects, authenticates and attaches, so {@link #write} never waits. Messages from
+ * the hub are queued raw and deserialized by the reading thread.
+ *
+ * <p>Serializable as its hub's address only ({@link ChannelRef}): a copy connects anew, as a new
+ * client, wherever it is used.
+ */
+final class RealChannel<A, B> implements Channel<A, B> {
+  @Serial
+  private static final long serialVersionUID = 1L;
+
+  private final HubAddress address;
+  private final transient RealInbox<byte[], B> inbox;
+  private transient Connection connection; // guarded by this
+  private transient ThreadPoolExecutor asyncReads; // guarded by this
+  private transient volatile boolean closed;
+
+  @SuppressWarnings("unchecked")
+  RealChannel(HubAddress address) {
+    this.address = address;
+    this.inbox = new RealInbox<>(bytes -> (B) Codec.decode(bytes, "the message from " + address));
+  }
+
+  private synchronized Connection connection() {
+    if (connection == null) {
+      ProcessRuntime runtime = ProcessRuntime.current();
+      RuntimeSettings settings = runtime.settings();
+      connection = Connection.lazy("channel-hub" + address.hubId(), () -> {
+        var opened = Connector.connect(address.endpoint(), settings.secret(), settings.maxFrameBytes(),
+            HubHost.HANDSHAKE_TIMEOUT, new Message.Attach(address.hubId()), true);
+        if (opened.reply() instanceof Message.Refused refused) {
+          opened.connected().closeQuietly();
+          throw new IOException("the hub refused the channel: " + refused.reason());
+        }
+        if (!(opened.reply() instanceof Message.Attached)) {
+          opened.connected().closeQuietly();
+          throw new ProtocolException("the hub answered " + opened.reply());
+        }
+        return opened.connected();
+      });
+      connection.start(new Connection.Handler() {
+        @Override
+        public void onMessage(Message message) throws IOException {
+          if (!(message instanceof Message.Data data)) {
+            throw new ProtocolException("a hub may only send DATA, not " + message.getClass().getSimpleName());
+          }
+          inbox.offer(data.payload());
+        }
+
+        @Override
+        public void onClosed(String reason) {
+          inbox.finish("the channel to " + address + " has ended: " + reason);
+        }
+      });
+    }
+    return connection;
+  }
+
+  @Override
+  public void write(A message) {
+    send(Codec.encode(message, "the message"));
+  }
+
+  @Override
+  public Packed<A> prePack(A message) {
+    return new PackedMessage<>(Codec.encode(message, "the message"));
+  }
+
+  @Override
+  public void writePacked(Packed<A> packed) {
+    if (!(packed instanceof PackedMessage<A> p)) {
+      throw new IllegalArgumentException("not made by Channel.prePack: " + packed);
+    }
+    send(p.bytes());
+  }
+
+  private void send(byte[] bytes) {
+    int max = ProcessRuntime.current().settings().maxFrameBytes() - 1;
+    if (bytes.length > max) {
+      throw new ParallelException("the message is " + bytes.length + " bytes serialized, more than the "
+          + max + " allowed (Config.maxMessageBytes)");
+    }
+    if (!closed) {
+      connection().send(new Message.Data(bytes));
+    }
+  }
+
+  @Override
+  public B read() throws InterruptedException {
+    if (closed) {
+      throw new ChannelClosedException("the channel to " + address + " was closed by this process");
+    }
+    connection();
+    return inbox.take();
+  }
+
+  @Override
+  public CompletableFuture<B> readAsync() {
+    var future = new CompletableFuture<B>();
+    asyncReader().execute(() -> {
+      if (future.isDone()) {
+        return;
+      }
+      try {
+        byte[] raw = closed ? null : takeRaw();
+        if (raw == null) {
+          throw new ChannelClosedException("the channel to " + address + " was closed by this process");
+        }
+        if (future.isCancelled()) {
+          inbox.pushBack(raw);
+          return;
+        }
+        future.complete(inbox.decode(raw));
+      } catch (InterruptedException e) {
+        future.completeExceptionally(new ChannelClosedException("interrupted", e));
+      } catch (RuntimeException e) {
+        future.completeExceptionally(e);
+      }
+    });
+    return future;
+  }
+
+  private byte[] takeRaw() throws InterruptedException {
+    connection();
+    return inbox.takeRaw();
+  }
+
+  /** One virtual thread at a time serves readAsync calls in order; it goes away when idle. */
+  private synchronized ThreadPoolExecutor asyncReader() {
+    if (asyncReads == null) {
+      asyncReads = new ThreadPoolExecutor(0, 1, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+          Thread.ofVirtual().name("asyncparallel-read-async").factory());
+    }
+    return asyncReads;
+  }
+
+  @Override
+  public CompletableFuture<Void> flushed() {
+    if (closed) {
+      return CompletableFuture.failedFuture(
+          new ChannelClosedException("the channel to " + address + " was closed by this process"));
+    }
+    return connection().flushed();
+  }
+
+  @Override
+  public void close() {
+    Connection c;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      c = connection;
+      if (asyncReads != null) {
+        asyncReads.shutdown();
+      }
+    }
+    if (c != null) {
+      c.closeGracefully();
+    }
+    inbox.close();
+  }
+
+  @Serial
+  private Object writeReplace() {
+    return new ChannelRef(address);
+  }
+
+  @Override
+  public String toString() {
+    return "Channel[to " + address + (closed ? ", closed" : "") + "]";
+  }
+}

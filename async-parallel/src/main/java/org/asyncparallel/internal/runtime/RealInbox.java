@@ -1,0 +1,196 @@
+package org.asyncparallel.internal.runtime;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+import org.asyncparallel.ChannelClosedException;
+import org.asyncparallel.Inbox;
+import org.asyncparallel.ParallelException;
+
+/**
+ * The {@link Inbox} behind hubs and channels. Producers (reader threads) {@link #offer} raw
+ * items, which are decoded by {@code decode} on the thread that takes them, so a reader thread
+ * never runs user code.
+ *
+ * <p>Two ways to end: {@link #finish} (the producer's end: items already queued are still
+ * delivered, then takes throw {@link ChannelClosedException} with the reason) and {@link #close}
+ * (the consumer's: queued items are dropped and takes throw at once).
+ *
+ * <p>Guarded by {@code lock}: {@code items}, {@code endReason}. No I/O or user code under it.
+ *
+ * @param <R> raw items
+ * @param <T> decoded items
+ */
+public final class RealInbox<R, T> implements Inbox<T> {
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition notEmpty = lock.newCondition();
+  private final ArrayDeque<R> items = new ArrayDeque<>();
+  private final Function<R, T> decode;
+  private String endReason;
+
+  public RealInbox(Function<R, T> decode) {
+    this.decode = decode;
+  }
+
+  /** Adds an item; false (and the item dropped) once the inbox has ended. */
+  public boolean offer(R item) {
+    lock.lock();
+    try {
+      if (endReason != null) {
+        return false;
+      }
+      items.addLast(item);
+      notEmpty.signal();
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Puts an item back at the head (a read whose future was cancelled after it took the item). */
+  void pushBack(R item) {
+    lock.lock();
+    try {
+      items.addFirst(item);
+      notEmpty.signal();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Drops the queued items that match. */
+  void removeIf(Predicate<R> filter) {
+    lock.lock();
+    try {
+      items.removeIf(filter);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The producer's end: what is queued is still delivered, then takes fail with {@code reason}. */
+  public void finish(String reason) {
+    lock.lock();
+    try {
+      if (endReason == null) {
+        endReason = reason;
+      }
+      notEmpty.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void close() {
+    lock.lock();
+    try {
+      if (endReason == null) {
+        endReason = "closed";
+      }
+      items.clear();
+      notEmpty.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Takes the next raw item, without decoding it. */
+  R takeRaw() throws InterruptedException {
+    lock.lockInterruptibly();
+    try {
+      while (items.isEmpty()) {
+        if (endReason != null) {
+          throw new ChannelClosedException(endReason);
+        }
+        notEmpty.await();
+      }
+      return items.pollFirst();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The next raw item within {@code nanos}, or null on timeout. */
+  R pollRaw(long nanos) throws InterruptedException {
+    lock.lockInterruptibly();
+    try {
+      while (items.isEmpty()) {
+        if (endReason != null) {
+          throw new ChannelClosedException(endReason);
+        }
+        if (nanos <= 0) {
+          return null;
+        }
+        nanos = notEmpty.awaitNanos(nanos);
+      }
+      return items.pollFirst();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public T take() throws InterruptedException {
+    return decode.apply(takeRaw());
+  }
+
+  @Override
+  public Optional<T> poll(Duration timeout) throws InterruptedException {
+    R raw = pollRaw(timeout.toNanos());
+    return raw == null ? Optional.empty() : Optional.of(decode.apply(raw));
+  }
+
+  /** Decodes a raw item taken by {@link #takeRaw}. */
+  T decode(R raw) {
+    return decode.apply(raw);
+  }
+
+  @Override
+  public Iterator<T> iterator() {
+    return new Iterator<>() {
+      private T next;
+
+      @Override
+      public boolean hasNext() {
+        if (next != null) {
+          return true;
+        }
+        try {
+          next = take();
+          return true;
+        } catch (ChannelClosedException e) {
+          return false;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new ParallelException("interrupted while waiting for the next item", e);
+        }
+      }
+
+      @Override
+      public T next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException("the inbox has ended");
+        }
+        T item = next;
+        next = null;
+        return item;
+      }
+    };
+  }
+
+  @Override
+  public Stream<T> stream() {
+    return StreamSupport.stream(Spliterators.spliteratorUnknownSize(iterator(), Spliterator.ORDERED), false);
+  }
+}

@@ -1,0 +1,183 @@
+package org.asyncparallel.internal.wire;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Encodes {@link Message}s to frames and back, by hand: no Java serialization is involved, so
+ * decoding a frame never runs user code. Fields are big-endian; a string or byte array is a u32
+ * length and its bytes; a decoder checks every length against what is left of the frame.
+ */
+public final class MessageCodec {
+  static final byte HELLO = 1;
+  static final byte ATTACH = 2;
+  static final byte ATTACHED = 3;
+  static final byte REFUSED = 4;
+  /** The type of {@link Message.Data}, the hot path: its body is the payload itself. */
+  public static final byte DATA = 16;
+  static final byte ASSIGN = 32;
+  static final byte HUB_READY = 33;
+  static final byte RESULT = 34;
+  static final byte FAILURE = 35;
+  static final byte DIED = 36;
+  static final byte REJECTED = 37;
+  static final byte REQUEST = 38;
+  static final byte CANCEL = 39;
+
+  private MessageCodec() {}
+
+  /** The frame for a message. */
+  public static Frame encode(Message message) {
+    if (message instanceof Message.Data d) {
+      return new Frame(DATA, d.payload());
+    }
+    var bytes = new ByteArrayOutputStream(64);
+    var out = new DataOutputStream(bytes);
+    try {
+      byte type = switch (message) {
+        case Message.Hello m -> {
+          out.writeLong(m.workerId());
+          out.writeLong(m.pid());
+          yield HELLO;
+        }
+        case Message.Attach m -> {
+          out.writeLong(m.hubId());
+          yield ATTACH;
+        }
+        case Message.Attached m -> {
+          out.writeLong(m.clientId());
+          yield ATTACHED;
+        }
+        case Message.Refused m -> {
+          writeString(out, m.reason());
+          yield REFUSED;
+        }
+        case Message.Assign m -> {
+          out.writeLong(m.jobId());
+          out.writeByte(m.kind().ordinal());
+          writeBytes(out, m.task());
+          yield ASSIGN;
+        }
+        case Message.HubReady m -> {
+          out.writeLong(m.id());
+          writeString(out, m.address().endpoint().machine());
+          writeString(out, m.address().endpoint().unixPath());
+          out.writeLong(m.address().hubId());
+          yield HUB_READY;
+        }
+        case Message.Result m -> {
+          out.writeLong(m.id());
+          writeBytes(out, m.value());
+          yield RESULT;
+        }
+        case Message.Failure m -> {
+          out.writeLong(m.id());
+          writeString(out, m.error().className());
+          writeString(out, m.error().message());
+          writeString(out, m.error().stackTrace());
+          yield FAILURE;
+        }
+        case Message.Died m -> {
+          out.writeLong(m.id());
+          writeString(out, m.reason());
+          yield DIED;
+        }
+        case Message.Rejected m -> {
+          out.writeLong(m.id());
+          writeString(out, m.reason());
+          yield REJECTED;
+        }
+        case Message.Request m -> {
+          out.writeLong(m.requestId());
+          writeString(out, m.machine());
+          out.writeByte(m.kind().ordinal());
+          writeBytes(out, m.task());
+          yield REQUEST;
+        }
+        case Message.Cancel m -> {
+          out.writeLong(m.requestId());
+          yield CANCEL;
+        }
+        case Message.Data m -> throw new AssertionError("handled above");
+      };
+      return new Frame(type, bytes.toByteArray());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+    }
+  }
+
+  /**
+   * The message in a frame.
+   *
+   * @throws ProtocolException if the type is unknown or the body is malformed
+   */
+  public static Message decode(Frame frame) throws ProtocolException {
+    if (frame.type() == DATA) {
+      return new Message.Data(frame.body());
+    }
+    ByteBuffer in = ByteBuffer.wrap(frame.body());
+    try {
+      Message message = switch (frame.type()) {
+        case HELLO -> new Message.Hello(in.getLong(), in.getLong());
+        case ATTACH -> new Message.Attach(in.getLong());
+        case ATTACHED -> new Message.Attached(in.getLong());
+        case REFUSED -> new Message.Refused(readString(in));
+        case ASSIGN -> new Message.Assign(in.getLong(), readKind(in), readBytes(in));
+        case HUB_READY -> new Message.HubReady(in.getLong(),
+            new HubAddress(new Endpoint(readString(in), readString(in)), in.getLong()));
+        case RESULT -> new Message.Result(in.getLong(), readBytes(in));
+        case FAILURE -> new Message.Failure(in.getLong(),
+            new RemoteError(readString(in), readString(in), readString(in)));
+        case DIED -> new Message.Died(in.getLong(), readString(in));
+        case REJECTED -> new Message.Rejected(in.getLong(), readString(in));
+        case REQUEST -> new Message.Request(in.getLong(), readString(in), readKind(in), readBytes(in));
+        case CANCEL -> new Message.Cancel(in.getLong());
+        default -> throw new ProtocolException("unknown frame type " + frame.type());
+      };
+      if (in.hasRemaining()) {
+        throw new ProtocolException("frame type " + frame.type() + " has " + in.remaining()
+            + " bytes too many");
+      }
+      return message;
+    } catch (BufferUnderflowException e) {
+      throw new ProtocolException("frame type " + frame.type() + " is truncated");
+    }
+  }
+
+  private static void writeBytes(DataOutputStream out, byte[] bytes) throws IOException {
+    out.writeInt(bytes.length);
+    out.write(bytes);
+  }
+
+  private static void writeString(DataOutputStream out, String s) throws IOException {
+    writeBytes(out, s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static byte[] readBytes(ByteBuffer in) throws ProtocolException {
+    int length = in.getInt();
+    if (length < 0 || length > in.remaining()) {
+      throw new ProtocolException("a field claims " + length + " bytes but " + in.remaining() + " are left");
+    }
+    byte[] bytes = new byte[length];
+    in.get(bytes);
+    return bytes;
+  }
+
+  private static String readString(ByteBuffer in) throws ProtocolException {
+    return new String(readBytes(in), StandardCharsets.UTF_8);
+  }
+
+  private static JobKind readKind(ByteBuffer in) throws ProtocolException {
+    int ordinal = in.get();
+    JobKind[] kinds = JobKind.values();
+    if (ordinal < 0 || ordinal >= kinds.length) {
+      throw new ProtocolException("unknown job kind " + ordinal);
+    }
+    return kinds[ordinal];
+  }
+}

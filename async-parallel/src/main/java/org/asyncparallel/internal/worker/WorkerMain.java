@@ -1,0 +1,117 @@
+package org.asyncparallel.internal.worker;
+
+import java.io.ByteArrayInputStream;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.asyncparallel.Body;
+import org.asyncparallel.Hub;
+import org.asyncparallel.Task;
+import org.asyncparallel.internal.Threads;
+import org.asyncparallel.internal.codec.Codec;
+import org.asyncparallel.internal.launch.Bootstrap;
+import org.asyncparallel.internal.runtime.ProcessRuntime;
+import org.asyncparallel.internal.wire.JobKind;
+import org.asyncparallel.internal.wire.Message;
+import org.asyncparallel.internal.wire.RemoteError;
+
+/**
+ * The entry point of every worker JVM. Steps: read the bootstrap record from stdin; start the
+ * lifeline watchdog on stdin; connect to the root and say HELLO; wait for the one ASSIGN; run the
+ * task (or create the hub, report it, and run the body) on this main thread; report the result;
+ * write out the hubs; exit.
+ *
+ * <p>The worker halts at once when its stdin ends (the root died or asked it to end) or when its
+ * control connection ends: it never outlives its root.
+ */
+public final class WorkerMain {
+  private static final long FLUSH_MILLIS = 5_000;
+
+  private WorkerMain() {}
+
+  public static void main(String[] args) {
+    InputStream lifeline = new FileInputStream(FileDescriptor.in);
+    Bootstrap bootstrap;
+    try {
+      bootstrap = Bootstrap.readFrom(lifeline);
+    } catch (IOException e) {
+      System.err.println("asyncparallel worker: cannot read its bootstrap record: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    System.setIn(new ByteArrayInputStream(new byte[0]));
+    Threads.startPlatform("lifeline", () -> watch(lifeline));
+    var assignment = new CompletableFuture<Message.Assign>();
+    ProcessRuntime runtime;
+    try {
+      runtime = ProcessRuntime.startWorker(bootstrap, assignment::complete, reason -> Runtime.getRuntime().halt(1));
+    } catch (IOException e) {
+      System.err.println("asyncparallel worker: cannot connect to the main process at "
+          + bootstrap.root().unixPath() + ": " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    Message.Assign assign = assignment.join();
+    Message outcome = perform(runtime, assign);
+    finish(runtime, outcome);
+  }
+
+  private static Message perform(ProcessRuntime runtime, Message.Assign assign) {
+    long id = assign.jobId();
+    Object value;
+    try {
+      Object closure = Codec.decode(assign.task(), assign.kind() == JobKind.RUN ? "the task" : "the body");
+      if (assign.kind() == JobKind.RUN) {
+        value = ((Task<?>) closure).call();
+      } else {
+        @SuppressWarnings("unchecked")
+        Body<Object, Object, Object> body = (Body<Object, Object, Object>) closure;
+        Hub<Object, Object> hub = runtime.newHubForBody();
+        runtime.control().send(new Message.HubReady(id, ProcessRuntime.addressOf(hub)));
+        try {
+          value = body.apply(hub);
+        } finally {
+          runtime.flushHubs(FLUSH_MILLIS);
+          hub.close();
+        }
+      }
+    } catch (Throwable t) {
+      return new Message.Failure(id, RemoteError.of(t));
+    }
+    try {
+      return new Message.Result(id, Codec.encode(value, "the result"));
+    } catch (RuntimeException e) {
+      return new Message.Failure(id, RemoteError.of(e));
+    }
+  }
+
+  private static void finish(ProcessRuntime runtime, Message outcome) {
+    runtime.flushHubs(FLUSH_MILLIS);
+    runtime.control().send(outcome);
+    try {
+      runtime.control().flushed().get(FLUSH_MILLIS, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      // the root is gone or stuck: nothing more can be reported
+    }
+    System.out.flush();
+    System.err.flush();
+    Threads.TIMER.schedule(() -> Runtime.getRuntime().halt(0), 5, TimeUnit.SECONDS);
+    System.exit(0);
+  }
+
+  /** Halts the JVM when stdin ends: the root died (even by kill -9) or asked this worker to end. */
+  private static void watch(InputStream lifeline) {
+    try {
+      byte[] sink = new byte[64];
+      while (lifeline.read(sink) >= 0) {
+        // the root never writes after the bootstrap; keep waiting for the end
+      }
+    } catch (IOException e) {
+      // same as the end
+    }
+    Runtime.getRuntime().halt(1);
+  }
+}
