@@ -1,0 +1,364 @@
+package org.asyncparallel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.asyncparallel.testing.NoLeftoverProcesses;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Hubs and channels between real processes, with the semantics of hub.mli and channel.mli. */
+@ExtendWith(NoLeftoverProcesses.class)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class HubChannelTest {
+  @BeforeAll
+  static void init() {
+    Parallel.init();
+  }
+
+  @AfterAll
+  static void shutdown() {
+    Parallel.shutdown().join();
+  }
+
+  @Test
+  void eventsComeConnectThenDataInOrderThenDisconnect() throws Exception {
+    try (Hub<Integer, String> hub = Parallel.hub()) {
+      Channel<Integer, String> channel = hub.openChannel();
+      Parallel.run(() -> {
+        for (int i = 0; i < 3; i++) {
+          channel.write(i);
+        }
+        channel.close();
+        return 0;
+      }).get();
+      Inbox<HubEvent<Integer>> events = hub.listen();
+      List<HubEvent<Integer>> seen = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        seen.add(events.poll(Duration.ofSeconds(10)).orElseThrow());
+      }
+      ClientId client = seen.get(0).client();
+      assertThat(seen.get(0)).isEqualTo(new HubEvent.Connect<Integer>(client));
+      assertThat(seen.subList(1, 4)).containsExactly(new HubEvent.Data<>(client, 0),
+          new HubEvent.Data<>(client, 1), new HubEvent.Data<>(client, 2));
+      assertThat(seen.get(4)).isInstanceOf(HubEvent.Disconnect.class);
+      assertThat(seen.get(4).client()).isEqualTo(client);
+      assertThat(hub.clients()).isEmpty();
+    }
+  }
+
+  @Test
+  void listenIsAllowedOnce() {
+    try (Hub<String, String> hub = Parallel.hub()) {
+      hub.listen();
+      assertThatThrownBy(hub::listen).isInstanceOf(IllegalStateException.class);
+      assertThatThrownBy(hub::listenSimple).isInstanceOf(IllegalStateException.class);
+    }
+    try (Hub<String, String> hub = Parallel.hub()) {
+      hub.listenSimple();
+      assertThatThrownBy(hub::listen).isInstanceOf(IllegalStateException.class);
+    }
+  }
+
+  @Test
+  void sendToAnUnknownClientIsDropped() {
+    try (Hub<String, String> hub = Parallel.hub()) {
+      hub.send(new ClientId(12345), "nobody");
+      assertThat(hub.clients()).isEmpty();
+    }
+  }
+
+  @Test
+  void sendToAllReachesEveryClientAndSendReachesOne() throws Exception {
+    try (Hub<String, String> hub = Parallel.hub()) {
+      Inbox<HubEvent<String>> events = hub.listen();
+      Channel<String, String> channel = hub.openChannel();
+      List<CompletableFuture<String>> clients = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        clients.add(Parallel.run(() -> {
+          channel.write("hello");
+          String all = channel.read();
+          String mine = channel.read();
+          return all + "/" + mine;
+        }));
+      }
+      List<ClientId> ids = new ArrayList<>();
+      while (ids.size() < 3) {
+        if (events.take() instanceof HubEvent.Data<String> d) {
+          ids.add(d.client());
+        }
+      }
+      assertThat(hub.clients()).containsExactlyInAnyOrderElementsOf(ids);
+      hub.sendToAll("everyone");
+      for (ClientId id : ids) {
+        hub.send(id, "only " + id.value());
+      }
+      hub.flushed().get(10, TimeUnit.SECONDS);
+      List<String> answers = new ArrayList<>();
+      for (var client : clients) {
+        answers.add(client.get());
+      }
+      assertThat(answers).containsExactlyInAnyOrderElementsOf(
+          ids.stream().map(id -> "everyone/only " + id.value()).toList());
+    }
+  }
+
+  @Test
+  void closingTheHubEndsEveryClientsRead() throws Exception {
+    Hub<String, String> hub = Parallel.hub();
+    Inbox<HubEvent.Data<String>> messages = hub.listenSimple();
+    Channel<String, String> channel = hub.openChannel();
+    CompletableFuture<String> client = Parallel.run(() -> {
+      channel.write("ready");
+      try {
+        String got = channel.read();
+        return "unexpected " + got;
+      } catch (ChannelClosedException e) {
+        return "closed: " + e.getMessage();
+      }
+    });
+    assertThat(messages.take().message()).isEqualTo("ready");
+    hub.close();
+    assertThat(client.get()).startsWith("closed: ");
+    assertThatThrownBy(() -> messages.poll(Duration.ofMillis(10))).as("listen ends after close")
+        .isInstanceOf(ChannelClosedException.class);
+  }
+
+  @Test
+  void listenSimpleEndsWhenTheHubCloses() throws Exception {
+    Hub<String, String> hub = Parallel.hub();
+    Inbox<HubEvent.Data<String>> messages = hub.listenSimple();
+    var consumer = CompletableFuture.supplyAsync(() -> {
+      int n = 0;
+      for (HubEvent.Data<String> ignored : messages) {
+        n++;
+      }
+      return n;
+    });
+    Channel<String, String> channel = hub.openChannel();
+    Parallel.run(() -> {
+      channel.write("a");
+      channel.write("b");
+      channel.flushed().get();
+      return 0;
+    }).get();
+    Thread.sleep(200);
+    hub.close();
+    assertThat(consumer.get(10, TimeUnit.SECONDS)).isEqualTo(2);
+  }
+
+  @Test
+  void tenThousandMessagesArriveInOrderBothWays() throws Exception {
+    Spawned<Integer, Integer, Integer> echo = Parallel.<Integer, Integer, Integer>spawn(hub -> {
+      int n = 0;
+      for (HubEvent.Data<Integer> m : hub.listenSimple()) {
+        if (m.message() < 0) {
+          return n;
+        }
+        hub.send(m.client(), m.message());
+        n++;
+      }
+      return n;
+    }).get();
+    Channel<Integer, Integer> channel = echo.channel();
+    int count = 10_000;
+    for (int i = 0; i < count; i++) {
+      channel.write(i);
+    }
+    for (int i = 0; i < count; i++) {
+      assertThat(channel.read()).isEqualTo(i);
+    }
+    channel.write(-1);
+    assertThat(echo.result().get()).isEqualTo(count);
+  }
+
+  @Test
+  void aChannelCapturedInATaskConnectsThereAsANewClient() throws Exception {
+    try (Hub<String, String> hub = Parallel.hub()) {
+      Inbox<HubEvent<String>> events = hub.listen();
+      Channel<String, String> channel = hub.openChannel();
+      channel.write("from main");
+      Parallel.run(() -> {
+        channel.write("from worker");
+        channel.flushed().get();
+        return 0;
+      }).get();
+      List<ClientId> connects = new ArrayList<>();
+      List<HubEvent.Data<String>> data = new ArrayList<>();
+      while (data.size() < 2) {
+        switch (events.take()) {
+          case HubEvent.Connect<String> c -> connects.add(c.client());
+          case HubEvent.Data<String> d -> data.add(d);
+          case HubEvent.Disconnect<String> d -> { }
+        }
+      }
+      assertThat(connects).hasSize(2);
+      assertThat(data.get(0).client()).isNotEqualTo(data.get(1).client());
+      assertThat(data).extracting(HubEvent.Data::message).containsExactlyInAnyOrder("from main", "from worker");
+      channel.close();
+    }
+  }
+
+  @Test
+  void aChannelSentInsideAMessageWorksWhereItLands() throws Exception {
+    try (Hub<String, String> results = Parallel.hub()) {
+      Inbox<HubEvent.Data<String>> inbox = results.listenSimple();
+      Spawned<Channel<String, String>, String, String> relay =
+          Parallel.<Channel<String, String>, String, String>spawn(hub -> {
+            HubEvent.Data<Channel<String, String>> m = hub.listenSimple().take();
+            Channel<String, String> back = m.message();
+            back.write("hello via a channel sent in a message, from pid " + ProcessHandle.current().pid());
+            back.flushed().get();
+            return "sent";
+          }).get();
+      relay.channel().write(results.openChannel());
+      assertThat(relay.result().get()).isEqualTo("sent");
+      assertThat(inbox.take().message()).startsWith("hello via a channel sent in a message");
+    }
+  }
+
+  @Test
+  void aHubSerializedElsewhereOpensChannelsButCannotListen() throws Exception {
+    try (Hub<String, String> hub = Parallel.hub()) {
+      Inbox<HubEvent.Data<String>> inbox = hub.listenSimple();
+      String outcome = Parallel.run(() -> {
+        try {
+          hub.listen();
+          return "listen worked elsewhere";
+        } catch (IllegalStateException expected) {
+          Channel<String, String> channel = hub.openChannel();
+          channel.write("opened remotely");
+          channel.flushed().get();
+          return "ok";
+        }
+      }).get();
+      assertThat(outcome).isEqualTo("ok");
+      assertThat(inbox.take().message()).isEqualTo("opened remotely");
+    }
+  }
+
+  @Test
+  void aHubDeserializedInItsOwnProcessIsTheHubItself() throws Exception {
+    try (Hub<String, String> hub = Parallel.hub()) {
+      var bytes = new ByteArrayOutputStream();
+      try (var out = new ObjectOutputStream(bytes)) {
+        out.writeObject(hub);
+      }
+      try (var in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+        assertThat(in.readObject()).isSameAs(hub);
+      }
+    }
+  }
+
+  @Test
+  void readAsyncCompletesInCallOrderAndPrePackedMessagesArrive() throws Exception {
+    Spawned<String, String, String> echo = Parallel.<String, String, String>spawn(hub -> {
+      for (HubEvent.Data<String> m : hub.listenSimple()) {
+        if (m.message().equals("stop")) {
+          return "stopped";
+        }
+        hub.send(m.client(), m.message());
+      }
+      return "ended";
+    }).get();
+    Channel<String, String> channel = echo.channel();
+    List<CompletableFuture<String>> reads = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      reads.add(channel.readAsync());
+    }
+    Packed<String> packed = channel.prePack("packed");
+    for (int i = 0; i < 10; i++) {
+      channel.write("m" + i);
+      channel.writePacked(packed);
+    }
+    channel.flushed().get(10, TimeUnit.SECONDS);
+    List<String> got = new ArrayList<>();
+    for (var read : reads) {
+      got.add(read.get(10, TimeUnit.SECONDS));
+    }
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      expected.add("m" + i);
+      expected.add("packed");
+    }
+    assertThat(got).isEqualTo(expected);
+    channel.write("stop");
+    assertThat(echo.result().get()).isEqualTo("stopped");
+    assertThatThrownBy(channel::read).isInstanceOf(ChannelClosedException.class);
+  }
+
+  @Test
+  void aChannelToAClosedHubEndsWithChannelClosed() throws Exception {
+    Hub<String, String> hub = Parallel.hub();
+    Channel<String, String> channel = hub.openChannel();
+    hub.close();
+    assertThatThrownBy(channel::read).isInstanceOf(ChannelClosedException.class)
+        .hasMessageContaining("refused");
+  }
+
+  @Test
+  void readAfterCloseThrows() throws Exception {
+    try (Hub<String, String> hub = Parallel.hub()) {
+      Channel<String, String> channel = hub.openChannel();
+      channel.write("x");
+      channel.close();
+      channel.close();
+      assertThatThrownBy(channel::read).isInstanceOf(ChannelClosedException.class);
+      assertThat(channel.flushed()).isCompletedExceptionally();
+    }
+  }
+
+  @Test
+  void writingAnUnserializableMessageFailsOnTheCallersThread() {
+    try (Hub<Object, Object> hub = Parallel.hub()) {
+      Channel<Object, Object> channel = hub.openChannel();
+      assertThatThrownBy(() -> channel.write(new Object())).isInstanceOf(ParallelException.class)
+          .hasMessageContaining("java.lang.Object");
+      channel.close();
+    }
+  }
+
+  @Test
+  void aServerSpawnedByAWorkerOutlivesThatWorker() throws Exception {
+    Channel<String, String> channel = Parallel.run(() -> {
+      Spawned<String, String, String> server = Parallel.<String, String, String>spawn(hub -> {
+        for (HubEvent.Data<String> m : hub.listenSimple()) {
+          if (m.message().equals("stop")) {
+            return "stopped";
+          }
+          hub.send(m.client(), "echo " + m.message());
+        }
+        return "ended";
+      }).join();
+      return server.channel();
+    }).get();
+    // the worker that spawned the server has returned and exited; the server still serves
+    channel.write("still there?");
+    assertThat(channel.read()).isEqualTo("echo still there?");
+    channel.write("stop");
+    assertThatThrownBy(channel::read).isInstanceOf(ChannelClosedException.class);
+  }
+
+  @Test
+  void spawnResultAndFailures() throws Exception {
+    Spawned<String, String, Integer> s = Parallel.<String, String, Integer>spawn(hub -> 7).get();
+    assertThat(s.result().get()).isEqualTo(7);
+    Spawned<String, String, Integer> f = Parallel.<String, String, Integer>spawn(hub -> {
+      throw new IllegalStateException("body failed");
+    }).get();
+    assertThatThrownBy(() -> f.result().get()).hasCauseInstanceOf(WorkerException.class)
+        .hasMessageContaining("body failed");
+  }
+}

@@ -1,0 +1,92 @@
+package org.asyncparallel.testing;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A main program of the test class path run in its own JVM (a "main process" of its own runtime),
+ * with its stdout and stderr in files under {@code target/fixture-output}.
+ */
+public final class Fixture implements AutoCloseable {
+  private final Process process;
+  private final Path out;
+  private final Path err;
+
+  private Fixture(Process process, Path out, Path err) {
+    this.process = process;
+    this.out = out;
+    this.err = err;
+  }
+
+  public static Fixture start(Class<?> mainClass, String... args) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(mainClass.getName());
+    command.addAll(List.of(args));
+    Path dir = Path.of("target", "fixture-output");
+    Files.createDirectories(dir);
+    String name = mainClass.getSimpleName() + "-" + System.nanoTime();
+    Path out = dir.resolve(name + ".out");
+    Path err = dir.resolve(name + ".err");
+    Process process = new ProcessBuilder(command)
+        .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    return new Fixture(process, out, err);
+  }
+
+  public Process process() {
+    return process;
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  public String stdout() throws Exception {
+    return Files.readString(out, StandardCharsets.UTF_8);
+  }
+
+  public String stderr() throws Exception {
+    return Files.readString(err, StandardCharsets.UTF_8);
+  }
+
+  /** Waits until stdout has a line starting with {@code prefix}; returns the rest of that line. */
+  public String awaitLine(String prefix, long millis) throws Exception {
+    long deadline = System.currentTimeMillis() + millis;
+    while (System.currentTimeMillis() < deadline) {
+      for (String line : stdout().split("\n")) {
+        if (line.startsWith(prefix)) {
+          return line.substring(prefix.length()).trim();
+        }
+      }
+      if (!process.isAlive()) {
+        break;
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("no line '" + prefix + "' from the fixture; stdout:\n" + stdout() + "\nstderr:\n" + stderr());
+  }
+
+  /** Waits for exit (killing the fixture and its descendants after {@code seconds}). */
+  public int awaitExit(long seconds) throws Exception {
+    if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+      close();
+      throw new AssertionError("the fixture did not end within " + seconds + " s; stdout:\n" + stdout()
+          + "\nstderr:\n" + stderr());
+    }
+    return process.exitValue();
+  }
+
+  /** Kills the fixture and every process below it, by PID. */
+  @Override
+  public void close() throws Exception {
+    process.descendants().forEach(ProcessHandle::destroyForcibly);
+    process.destroyForcibly();
+    process.waitFor(10, TimeUnit.SECONDS);
+  }
+}

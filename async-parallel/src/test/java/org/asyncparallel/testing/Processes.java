@@ -1,0 +1,54 @@
+package org.asyncparallel.testing;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Helpers to watch processes, for tests. */
+public final class Processes {
+  private Processes() {}
+
+  /** Waits up to {@code millis} for the test JVM to have no descendants; returns those left. */
+  public static List<ProcessHandle> awaitNoDescendants(long millis) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + millis;
+    List<ProcessHandle> left;
+    do {
+      left = ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList();
+      if (left.isEmpty()) {
+        return left;
+      }
+      Thread.sleep(50);
+    } while (System.currentTimeMillis() < deadline);
+    return left;
+  }
+
+  /** True once none of these pids is alive, waiting up to {@code millis}. */
+  public static boolean awaitAllDead(List<Long> pids, long millis) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + millis;
+    while (System.currentTimeMillis() < deadline) {
+      if (pids.stream().noneMatch(Processes::isAlive)) {
+        return true;
+      }
+      Thread.sleep(50);
+    }
+    return pids.stream().noneMatch(Processes::isAlive);
+  }
+
+  public static boolean isAlive(long pid) {
+    return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+  }
+
+  public static String describe(ProcessHandle p) {
+    return p.pid() + " " + p.info().commandLine().orElse("?");
+  }
+
+  /** Waits for the process to end, killing it after {@code seconds}. */
+  public static int awaitExit(Process process, long seconds) throws InterruptedException {
+    if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly();
+      process.waitFor();
+      throw new AssertionError("the fixture did not end within " + seconds + " s");
+    }
+    return process.exitValue();
+  }
+}
