@@ -54,7 +54,7 @@ public final class Parallel {
    * @throws IllegalStateException if {@code init} has not been called
    */
   public static CompletableFuture<Void> shutdown() {
-    return ProcessRuntime.current().shutdown();
+    return ProcessRuntime.shutdownCurrent();
   }
 
   /**

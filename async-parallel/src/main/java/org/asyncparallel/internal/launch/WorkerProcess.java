@@ -53,7 +53,8 @@ public final class WorkerProcess {
   }
 
   /**
-   * How the process ended, with the tail of its stderr: for {@code WorkerDiedException}. Waits
+   * How the process ended, with the tails of its stderr and stdout (the JVM reports some deaths,
+   * such as {@code -XX:+ExitOnOutOfMemoryError}, on stdout): for {@code WorkerDiedException}. Waits
    * briefly for the output pumps to drain. Call after exit.
    */
   public String describeExit() {
@@ -64,8 +65,10 @@ public final class WorkerProcess {
       Thread.currentThread().interrupt();
     }
     String how = ExitStatus.describe(process.exitValue());
-    String tail = stderr.tail(20);
+    String errTail = stderr.tail(20);
+    String outTail = stdout.tail(5);
     return "worker pid " + pid() + " " + how
-        + (tail.isEmpty() ? " (its stderr was empty)" : "; last lines of its stderr:\n" + tail);
+        + (errTail.isEmpty() ? " (its stderr was empty)" : "; last lines of its stderr:\n" + errTail)
+        + (outTail.isEmpty() ? "" : "\nlast lines of its stdout:\n" + outTail);
   }
 }

@@ -35,6 +35,7 @@ import org.asyncparallel.internal.wire.Secret;
 public final class ProcessRuntime {
   private static final Object LOCK = new Object();
   private static volatile ProcessRuntime current;
+  private static volatile ProcessRuntime last; // the most recent root, for an idempotent shutdown
 
   private final RuntimeSettings settings;
   private final HubHost hubs;
@@ -103,6 +104,7 @@ public final class ProcessRuntime {
       var runtime = new ProcessRuntime(settings, hubs, supervisor[0], directory, true);
       Runtime.getRuntime().addShutdownHook(runtime.shutdownHook);
       current = runtime;
+      last = runtime;
     }
   }
 
@@ -227,6 +229,22 @@ public final class ProcessRuntime {
   private void checkRunning() {
     if (shutdown != null) {
       throw new IllegalStateException("the runtime of this process has been shut down");
+    }
+  }
+
+  /**
+   * Shuts down this process's runtime, or returns the shutdown of the last one if it has already
+   * ended.
+   *
+   * @throws IllegalStateException if no runtime was ever started here
+   */
+  public static CompletableFuture<Void> shutdownCurrent() {
+    synchronized (LOCK) {
+      ProcessRuntime runtime = current != null ? current : last;
+      if (runtime == null) {
+        throw new IllegalStateException("Parallel.init() has not been called in this process");
+      }
+      return runtime.shutdown();
     }
   }
 
