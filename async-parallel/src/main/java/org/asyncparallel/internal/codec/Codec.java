@@ -49,6 +49,22 @@ public final class Codec {
   }
 
   /**
+   * Serializes a value that must fit in one frame of at most {@code maxFrameBytes}.
+   *
+   * @throws ParallelException if it cannot be serialized, or is too large (naming the limit)
+   */
+  public static byte[] encode(Object value, String what, int maxFrameBytes) {
+    byte[] bytes = encode(value, what);
+    // the largest body: a frame's type byte, and a message header of at most 64 bytes
+    int limit = maxFrameBytes - 65;
+    if (bytes.length > limit) {
+      throw new ParallelException(what + " is " + bytes.length + " bytes serialized, more than the "
+          + limit + " that fit in one message (Config.maxMessageBytes = " + maxFrameBytes + ")");
+    }
+    return bytes;
+  }
+
+  /**
    * Deserializes a value made by {@link #encode}.
    *
    * @param what what the value is, for the error message

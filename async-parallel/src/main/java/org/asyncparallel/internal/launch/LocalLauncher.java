@@ -1,7 +1,6 @@
 package org.asyncparallel.internal.launch;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,15 +31,15 @@ public final class LocalLauncher {
   }
 
   /**
-   * Starts a worker and hands it its bootstrap record.
+   * Starts a worker JVM; it waits for its bootstrap record ({@link WorkerProcess#sendBootstrap}).
    *
    * @throws IOException if the process cannot be started (the message says why)
    */
-  public WorkerProcess start(Bootstrap bootstrap) throws IOException {
+  public WorkerProcess start(long workerId) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(java);
     command.addAll(DEFAULT_OPTIONS);
-    command.add("-Dasyncparallel.worker=" + bootstrap.workerId());
+    command.add("-Dasyncparallel.worker=" + workerId);
     command.addAll(userOptions);
     command.add("-cp");
     command.add(classPath);
@@ -49,14 +48,6 @@ public final class LocalLauncher {
     String tag = "worker-" + process.pid();
     var stdout = OutputPump.start("stdout-" + tag, process.getInputStream(), () -> System.out);
     var stderr = OutputPump.start("stderr-" + tag, process.getErrorStream(), () -> System.err);
-    var worker = new WorkerProcess(bootstrap.workerId(), process, stdout, stderr);
-    try {
-      OutputStream stdin = process.getOutputStream();
-      bootstrap.writeTo(stdin);
-      stdin.flush();
-    } catch (IOException e) {
-      worker.kill(); // died at once (bad JVM option?): its exit and stderr tell why
-    }
-    return worker;
+    return new WorkerProcess(workerId, process, stdout, stderr);
   }
 }

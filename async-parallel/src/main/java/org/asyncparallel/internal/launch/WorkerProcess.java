@@ -38,6 +38,20 @@ public final class WorkerProcess {
     return process.isAlive();
   }
 
+  /**
+   * Writes the bootstrap record on the worker's stdin, which stays open as its lifeline. If the
+   * worker is already dead (a bad JVM option, say), it is killed: its exit and stderr tell why.
+   */
+  public void sendBootstrap(Bootstrap bootstrap) {
+    try {
+      var stdin = process.getOutputStream();
+      bootstrap.writeTo(stdin);
+      stdin.flush();
+    } catch (IOException e) {
+      kill();
+    }
+  }
+
   /** Closes the worker's stdin: the polite request to end (its watchdog halts the JVM). */
   public void closeStdin() {
     try {

@@ -191,7 +191,7 @@ public final class ProcessRuntime {
   private Submission submit(Where where, JobKind kind, Object closure, String what) {
     checkRunning();
     String machine = placement.choose(where);
-    byte[] bytes = Codec.encode(closure, what);
+    byte[] bytes = Codec.encode(closure, what, settings.maxFrameBytes());
     var submission = new Submission(kind);
     submission.attach(gateway.submit(machine, kind, bytes, submission));
     return submission;

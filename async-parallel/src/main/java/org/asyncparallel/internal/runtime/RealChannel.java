@@ -9,7 +9,6 @@ import java.util.concurrent.TimeUnit;
 import org.asyncparallel.Channel;
 import org.asyncparallel.ChannelClosedException;
 import org.asyncparallel.Packed;
-import org.asyncparallel.ParallelException;
 import org.asyncparallel.internal.codec.Codec;
 import org.asyncparallel.internal.net.Connection;
 import org.asyncparallel.internal.net.Connector;
@@ -78,12 +77,16 @@ final class RealChannel<A, B> implements Channel<A, B> {
 
   @Override
   public void write(A message) {
-    send(Codec.encode(message, "the message"));
+    send(encode(message));
   }
 
   @Override
   public Packed<A> prePack(A message) {
-    return new PackedMessage<>(Codec.encode(message, "the message"));
+    return new PackedMessage<>(encode(message));
+  }
+
+  private static byte[] encode(Object message) {
+    return Codec.encode(message, "the message", ProcessRuntime.current().settings().maxFrameBytes());
   }
 
   @Override
@@ -95,11 +98,6 @@ final class RealChannel<A, B> implements Channel<A, B> {
   }
 
   private void send(byte[] bytes) {
-    int max = ProcessRuntime.current().settings().maxFrameBytes() - 1;
-    if (bytes.length > max) {
-      throw new ParallelException("the message is " + bytes.length + " bytes serialized, more than the "
-          + max + " allowed (Config.maxMessageBytes)");
-    }
     if (!closed) {
       connection().send(new Message.Data(bytes));
     }

@@ -81,7 +81,7 @@ final class RealHub<A, B> implements Hub<A, B> {
 
   @Override
   public void send(ClientId client, B message) {
-    byte[] bytes = Codec.encode(message, "the message to " + client);
+    byte[] bytes = Codec.encode(message, "the message to " + client, host.settings().maxFrameBytes());
     Connection connection = clients.get(client);
     if (connection != null) {
       connection.send(new Message.Data(bytes));
@@ -90,7 +90,7 @@ final class RealHub<A, B> implements Hub<A, B> {
 
   @Override
   public void sendToAll(B message) {
-    var data = new Message.Data(Codec.encode(message, "the message to all clients"));
+    var data = new Message.Data(Codec.encode(message, "the message to all clients", host.settings().maxFrameBytes()));
     for (Connection connection : clients.values()) {
       connection.send(data);
     }

@@ -160,14 +160,16 @@ public final class RealInbox<R, T> implements Inbox<T> {
   public Iterator<T> iterator() {
     return new Iterator<>() {
       private T next;
+      private boolean ready;
 
       @Override
       public boolean hasNext() {
-        if (next != null) {
+        if (ready) {
           return true;
         }
         try {
           next = take();
+          ready = true;
           return true;
         } catch (ChannelClosedException e) {
           return false;
@@ -184,6 +186,7 @@ public final class RealInbox<R, T> implements Inbox<T> {
         }
         T item = next;
         next = null;
+        ready = false;
         return item;
       }
     };

@@ -80,7 +80,7 @@ final class Supervisor implements JobGateway {
     }
     WorkerProcess worker;
     try {
-      worker = launcher.start(new Bootstrap(settings, job.id, rootEndpoint));
+      worker = launcher.start(job.id);
     } catch (IOException | RuntimeException e) {
       job.finish(new Message.Rejected(job.id, "could not start a worker JVM: " + e.getMessage()));
       return;
@@ -88,6 +88,7 @@ final class Supervisor implements JobGateway {
     job.worker = worker;
     processes.put(worker.workerId(), worker);
     worker.onExit().whenComplete((p, e) -> onExit(job, worker));
+    worker.sendBootstrap(new Bootstrap(settings, job.id, rootEndpoint));
     if (job.cancelled || shuttingDown) {
       worker.kill();
     }

@@ -16,6 +16,7 @@ public record RemoteError(String className, String message, String stackTrace) {
   public static RemoteError of(Throwable t) {
     StringWriter trace = new StringWriter();
     t.printStackTrace(new PrintWriter(trace));
-    return new RemoteError(t.getClass().getName(), String.valueOf(t.getMessage()), trace.toString());
+    String message = t.getMessage() == null ? "" : t.getMessage();
+    return new RemoteError(t.getClass().getName(), message, trace.toString());
   }
 }

@@ -82,7 +82,7 @@ public final class WorkerMain {
       return new Message.Failure(id, RemoteError.of(t));
     }
     try {
-      return new Message.Result(id, Codec.encode(value, "the result"));
+      return new Message.Result(id, Codec.encode(value, "the result", runtime.settings().maxFrameBytes()));
     } catch (RuntimeException e) {
       return new Message.Failure(id, RemoteError.of(e));
     }
