@@ -22,7 +22,8 @@ import org.asyncparallel.internal.wire.Secret;
  * <pre>
  *  "APJB" | version u16 | secret (32) | runtime id u64 | worker id u64 | max frame u32
  *  | worker machine u8 | socket dir | local machine | root machine | root socket
- *  | master machine | n u32 | n x worker machine          (strings: u16 length + UTF-8)
+ *  | master machine | n u32 | n x worker machine | root host | root port u32
+ *  | master address | advertised host                    (strings: u16 length + UTF-8)
  * </pre>
  *
  * @param settings the runtime's settings as the worker will see them
@@ -52,6 +53,10 @@ public record Bootstrap(RuntimeSettings settings, long workerId, Endpoint root) 
     for (String machine : settings.cluster().workerMachines()) {
       out.writeUTF(machine);
     }
+    out.writeUTF(root.host());
+    out.writeInt(root.port());
+    out.writeUTF(settings.masterAddress());
+    out.writeUTF(settings.advertisedHost());
     out.flush();
   }
 
@@ -74,7 +79,8 @@ public record Bootstrap(RuntimeSettings settings, long workerId, Endpoint root) 
     boolean workerMachine = in.readBoolean();
     Path socketDir = Path.of(in.readUTF());
     String localMachine = in.readUTF();
-    Endpoint root = new Endpoint(in.readUTF(), in.readUTF());
+    String rootMachine = in.readUTF();
+    String rootSocket = in.readUTF();
     String master = in.readUTF();
     int n = in.readInt();
     if (n < 0 || n > 100_000) {
@@ -84,8 +90,11 @@ public record Bootstrap(RuntimeSettings settings, long workerId, Endpoint root) 
     for (int i = 0; i < n; i++) {
       workers.add(in.readUTF());
     }
+    Endpoint root = new Endpoint(rootMachine, rootSocket, in.readUTF(), in.readInt());
+    String masterAddress = in.readUTF();
+    String advertisedHost = in.readUTF();
     var settings = new RuntimeSettings(Secret.of(secret), runtimeId, new Cluster(master, workers),
-        localMachine, workerMachine, socketDir, maxFrame);
+        localMachine, workerMachine, socketDir, maxFrame, masterAddress, advertisedHost);
     return new Bootstrap(settings, workerId, root);
   }
 }

@@ -15,6 +15,11 @@ import org.asyncparallel.internal.wire.FrameWriter;
 public record Connected(SocketChannel channel, FrameReader reader, FrameWriter writer) {
   /** Closes the socket, ignoring errors. */
   public void closeQuietly() {
+    closeQuietly(channel);
+  }
+
+  /** Closes a socket, ignoring errors. */
+  static void closeQuietly(SocketChannel channel) {
     try {
       channel.close();
     } catch (IOException ignored) {

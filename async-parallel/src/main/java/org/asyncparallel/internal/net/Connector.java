@@ -1,14 +1,13 @@
 package org.asyncparallel.internal.net;
 
 import java.io.IOException;
+import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.asyncparallel.internal.Threads;
-import org.asyncparallel.internal.wire.Endpoint;
 import org.asyncparallel.internal.wire.FrameReader;
 import org.asyncparallel.internal.wire.FrameWriter;
 import org.asyncparallel.internal.wire.Handshake;
@@ -34,13 +33,15 @@ public final class Connector {
    *
    * @throws IOException if the listener cannot be reached, does not know the secret, or is silent
    */
-  public static Opened connect(Endpoint endpoint, Secret secret, int maxFrameBytes,
+  public static Opened connect(SocketAddress target, Secret secret, int maxFrameBytes,
       Duration timeout, Message first, boolean awaitReply) throws IOException {
-    SocketChannel socket = SocketChannel.open(StandardProtocolFamily.UNIX);
+    SocketChannel socket = SocketChannel.open(target instanceof UnixDomainSocketAddress
+        ? StandardProtocolFamily.UNIX : StandardProtocolFamily.INET);
     var connected = new Connected(socket, new FrameReader(socket, maxFrameBytes), new FrameWriter(socket));
-    var deadline = Threads.TIMER.schedule(connected::closeQuietly, timeout.toMillis(), TimeUnit.MILLISECONDS);
+    var deadline = Threads.TIMER.schedule(() -> connected.closeQuietly(), timeout.toMillis(), TimeUnit.MILLISECONDS);
     try {
-      socket.connect(UnixDomainSocketAddress.of(Path.of(endpoint.unixPath())));
+      socket.connect(target);
+      SocketOptions.apply(socket);
       Handshake.asClient(secret, connected.reader(), connected.writer());
       var frame = MessageCodec.encode(first);
       connected.writer().write(frame.type(), frame.body());
@@ -60,7 +61,7 @@ public final class Connector {
     } catch (IOException | RuntimeException e) {
       connected.closeQuietly();
       if (deadline.isDone() && !deadline.isCancelled()) {
-        throw new IOException("no answer from " + endpoint.unixPath() + " within " + timeout, e);
+        throw new IOException("no answer from " + target + " within " + timeout, e);
       }
       deadline.cancel(false);
       throw e;

@@ -1,6 +1,7 @@
 package org.asyncparallel.internal.net;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
@@ -10,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.asyncparallel.internal.Threads;
-import org.asyncparallel.internal.wire.Endpoint;
 import org.asyncparallel.internal.wire.Frame;
 import org.asyncparallel.internal.wire.FrameReader;
 import org.asyncparallel.internal.wire.FrameWriter;
@@ -34,19 +34,17 @@ public final class Listener implements AutoCloseable {
   }
 
   private final ServerSocketChannel server;
-  private final Path path;
-  private final Endpoint endpoint;
+  private final Path path; // null for TCP
   private final Secret secret;
   private final int maxFrameBytes;
   private final Duration handshakeTimeout;
   private final Acceptor acceptor;
   private volatile boolean closed;
 
-  private Listener(ServerSocketChannel server, Path path, Endpoint endpoint, Secret secret,
+  private Listener(ServerSocketChannel server, Path path, Secret secret,
       int maxFrameBytes, Duration handshakeTimeout, Acceptor acceptor) {
     this.server = server;
     this.path = path;
-    this.endpoint = endpoint;
     this.secret = secret;
     this.maxFrameBytes = maxFrameBytes;
     this.handshakeTimeout = handshakeTimeout;
@@ -54,20 +52,30 @@ public final class Listener implements AutoCloseable {
   }
 
   /** Binds a Unix domain socket at {@code path} and starts accepting. */
-  public static Listener open(String machine, Path path, Secret secret, int maxFrameBytes,
+  public static Listener openUnix(Path path, Secret secret, int maxFrameBytes,
       Duration handshakeTimeout, Acceptor acceptor) throws IOException {
     Files.deleteIfExists(path);
     ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     server.bind(UnixDomainSocketAddress.of(path), 1024);
-    var listener = new Listener(server, path, new Endpoint(machine, path.toString()), secret,
-        maxFrameBytes, handshakeTimeout, acceptor);
+    return start(new Listener(server, path, secret, maxFrameBytes, handshakeTimeout, acceptor));
+  }
+
+  /** Binds a TCP port on every interface (any free port) and starts accepting. */
+  public static Listener openTcp(Secret secret, int maxFrameBytes, Duration handshakeTimeout,
+      Acceptor acceptor) throws IOException {
+    ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.INET);
+    server.bind(new InetSocketAddress(0), 1024);
+    return start(new Listener(server, null, secret, maxFrameBytes, handshakeTimeout, acceptor));
+  }
+
+  private static Listener start(Listener listener) {
     Threads.startPlatform("accept", listener::acceptLoop);
     return listener;
   }
 
-  /** Where clients reach this listener. */
-  public Endpoint endpoint() {
-    return endpoint;
+  /** The TCP port (0 for a Unix domain socket). */
+  public int port() {
+    return path != null ? 0 : server.socket().getLocalPort();
   }
 
   /** Stops accepting and removes the socket file. Connections already made live on. */
@@ -76,7 +84,9 @@ public final class Listener implements AutoCloseable {
     closed = true;
     try {
       server.close();
-      Files.deleteIfExists(path);
+      if (path != null) {
+        Files.deleteIfExists(path);
+      }
     } catch (IOException ignored) {
       // best effort: the runtime's directory is removed at shutdown anyway
     }
@@ -93,13 +103,19 @@ public final class Listener implements AutoCloseable {
         }
         continue; // e.g. too many open files: this one socket is lost, keep serving
       }
+      try {
+        SocketOptions.apply(socket);
+      } catch (IOException e) {
+        Connected.closeQuietly(socket);
+        continue;
+      }
       Threads.startVirtual("handshake", () -> authenticate(socket));
     }
   }
 
   private void authenticate(SocketChannel socket) {
     var connected = new Connected(socket, new FrameReader(socket, maxFrameBytes), new FrameWriter(socket));
-    var deadline = Threads.TIMER.schedule(connected::closeQuietly,
+    var deadline = Threads.TIMER.schedule(() -> connected.closeQuietly(),
         handshakeTimeout.toMillis(), TimeUnit.MILLISECONDS);
     try {
       Handshake.asServer(secret, connected.reader(), connected.writer());

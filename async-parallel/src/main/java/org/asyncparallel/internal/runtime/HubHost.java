@@ -27,7 +27,9 @@ final class HubHost {
   private final BiConsumer<Connected, Message.Hello> onHello;
   private final Map<Long, RealHub<?, ?>> hubs = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
-  private Listener listener; // guarded by this
+  private Listener unix;      // guarded by this
+  private Listener tcp;       // guarded by this; only in a runtime that spans machines
+  private Endpoint endpoint;  // guarded by this
 
   HubHost(RuntimeSettings settings, BiConsumer<Connected, Message.Hello> onHello) {
     this.settings = settings;
@@ -38,17 +40,23 @@ final class HubHost {
     return settings;
   }
 
-  /** The listener's endpoint, starting it if needed. */
+  /** The listeners' endpoint, starting them if needed. */
   synchronized Endpoint endpoint() {
-    if (listener == null) {
+    if (endpoint == null) {
+      var path = settings.socketOf(ProcessHandle.current().pid());
       try {
-        listener = Listener.open(settings.localMachine(), settings.socketOf(ProcessHandle.current().pid()),
-            settings.secret(), settings.maxFrameBytes(), HANDSHAKE_TIMEOUT, this::accept);
+        unix = Listener.openUnix(path, settings.secret(), settings.maxFrameBytes(), HANDSHAKE_TIMEOUT, this::accept);
+        if (settings.spansMachines()) {
+          tcp = Listener.openTcp(settings.secret(), settings.maxFrameBytes(), HANDSHAKE_TIMEOUT, this::accept);
+        }
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot listen at " + settings.socketOf(ProcessHandle.current().pid()), e);
+        close();
+        throw new UncheckedIOException("cannot listen at " + path + (settings.spansMachines() ? " and on TCP" : ""), e);
       }
+      endpoint = new Endpoint(settings.localMachine(), path.toString(), settings.advertisedHost(),
+          tcp == null ? 0 : tcp.port());
     }
-    return listener.endpoint();
+    return endpoint;
   }
 
   <A, B> RealHub<A, B> newHub() {
@@ -70,8 +78,11 @@ final class HubHost {
   void close() {
     List.copyOf(hubs.values()).forEach(RealHub::close);
     synchronized (this) {
-      if (listener != null) {
-        listener.close();
+      if (unix != null) {
+        unix.close();
+      }
+      if (tcp != null) {
+        tcp.close();
       }
     }
   }

@@ -2,6 +2,7 @@ package org.asyncparallel.internal.runtime;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -90,7 +91,7 @@ public final class ProcessRuntime {
       long runtimeId = new java.security.SecureRandom().nextLong() & Long.MAX_VALUE;
       RuntimeDirectory directory = RuntimeDirectory.create(runtimeId);
       var settings = new RuntimeSettings(Secret.generate(), runtimeId, cluster, cluster.masterMachine(),
-          false, directory.path(), config.maxMessageBytes());
+          false, directory.path(), config.maxMessageBytes(), "", "");
       Supervisor[] supervisor = new Supervisor[1];
       var hubs = new HubHost(settings, (connected, hello) -> supervisor[0].onHello(connected, hello));
       try {
@@ -118,7 +119,8 @@ public final class ProcessRuntime {
     var client = new ControlClient();
     var hubs = new HubHost(settings, null);
     var runtime = new ProcessRuntime(settings, hubs, client, null, false);
-    var opened = Connector.connect(bootstrap.root(), settings.secret(), settings.maxFrameBytes(),
+    var opened = Connector.connect(Routes.addressOf(bootstrap.root(), settings), settings.secret(),
+        settings.maxFrameBytes(),
         HubHost.HANDSHAKE_TIMEOUT, new Message.Hello(bootstrap.workerId(), ProcessHandle.current().pid()), false);
     var control = Connection.over("control", opened.connected());
     client.connectTo(control);
@@ -146,6 +148,16 @@ public final class ProcessRuntime {
   }
 
   private volatile Connection control; // worker only
+  private final java.util.Set<Connection> channels = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** A channel of this process connected (or is connecting): its queue is flushed at exit. */
+  void channelOpened(Connection connection) {
+    channels.add(connection);
+  }
+
+  void channelEnded(Connection connection) {
+    channels.remove(connection);
+  }
 
   /** The worker's connection to the root (null in the root). */
   public Connection control() {
@@ -205,7 +217,8 @@ public final class ProcessRuntime {
 
   /** The hub at this address if it lives in this process, else null. */
   RealHub<?, ?> localHub(HubAddress address) {
-    if (!address.endpoint().unixPath().equals(settings.socketOf(ProcessHandle.current().pid()).toString())) {
+    if (!address.endpoint().machine().equals(settings.localMachine())
+        || !address.endpoint().unixPath().equals(settings.socketOf(ProcessHandle.current().pid()).toString())) {
       return null;
     }
     return hubs.find(address.hubId());
@@ -221,9 +234,21 @@ public final class ProcessRuntime {
     return ((RealHub<?, ?>) hub).address();
   }
 
-  /** Waits at most {@code millis} for every hub of this process to write out what it sent. */
-  public void flushHubs(long millis) {
+  /**
+   * Waits at most {@code millis} in all for every hub and channel of this process to write out what
+   * was sent (a worker does this before it reports its result and exits).
+   */
+  public void flushAll(long millis) {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(millis);
     hubs.awaitFlushed(millis);
+    for (Connection channel : List.copyOf(channels)) {
+      long left = deadline - System.nanoTime();
+      try {
+        channel.flushed().get(Math.max(0, left), java.util.concurrent.TimeUnit.NANOSECONDS);
+      } catch (Exception e) {
+        // ended (then what it had was written or is lost with its peer) or out of time
+      }
+    }
   }
 
   private void checkRunning() {

@@ -45,7 +45,8 @@ final class RealChannel<A, B> implements Channel<A, B> {
       ProcessRuntime runtime = ProcessRuntime.current();
       RuntimeSettings settings = runtime.settings();
       connection = Connection.lazy("channel-hub" + address.hubId(), () -> {
-        var opened = Connector.connect(address.endpoint(), settings.secret(), settings.maxFrameBytes(),
+        var opened = Connector.connect(Routes.addressOf(address.endpoint(), settings), settings.secret(),
+            settings.maxFrameBytes(),
             HubHost.HANDSHAKE_TIMEOUT, new Message.Attach(address.hubId()), true);
         if (opened.reply() instanceof Message.Refused refused) {
           opened.connected().closeQuietly();
@@ -57,6 +58,8 @@ final class RealChannel<A, B> implements Channel<A, B> {
         }
         return opened.connected();
       });
+      Connection opened = connection;
+      runtime.channelOpened(opened);
       connection.start(new Connection.Handler() {
         @Override
         public void onMessage(Message message) throws IOException {
@@ -68,6 +71,7 @@ final class RealChannel<A, B> implements Channel<A, B> {
 
         @Override
         public void onClosed(String reason) {
+          runtime.channelEnded(opened);
           inbox.finish("the channel to " + address + " has ended: " + reason);
         }
       });

@@ -15,6 +15,9 @@ import org.asyncparallel.internal.wire.Secret;
  * @param workerMachine true on a worker machine of the cluster
  * @param socketDirectory where this machine's processes of the runtime put their sockets
  * @param maxFrameBytes the largest frame accepted
+ * @param masterAddress how this machine reaches the master machine over TCP (empty on the master)
+ * @param advertisedHost how other machines reach this one over TCP (empty on the master, which
+ *     each machine reaches at its own {@code masterAddress})
  */
 public record RuntimeSettings(
     Secret secret,
@@ -23,7 +26,14 @@ public record RuntimeSettings(
     String localMachine,
     boolean workerMachine,
     Path socketDirectory,
-    int maxFrameBytes) {
+    int maxFrameBytes,
+    String masterAddress,
+    String advertisedHost) {
+
+  /** True when the runtime spans several machines: every process then listens on TCP too. */
+  public boolean spansMachines() {
+    return !cluster.workerMachines().isEmpty();
+  }
 
   /** Where this process's listener lives. */
   public Path socketOf(long pid) {

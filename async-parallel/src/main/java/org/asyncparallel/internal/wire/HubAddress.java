@@ -11,6 +11,6 @@ import java.io.Serializable;
 public record HubAddress(Endpoint endpoint, long hubId) implements Serializable {
   @Override
   public String toString() {
-    return "hub " + hubId + " at " + endpoint.unixPath() + " on " + endpoint.machine();
+    return "hub " + hubId + " at " + endpoint;
   }
 }

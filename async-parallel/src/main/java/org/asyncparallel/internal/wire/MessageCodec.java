@@ -65,8 +65,7 @@ public final class MessageCodec {
         }
         case Message.HubReady m -> {
           out.writeLong(m.id());
-          writeString(out, m.address().endpoint().machine());
-          writeString(out, m.address().endpoint().unixPath());
+          writeEndpoint(out, m.address().endpoint());
           out.writeLong(m.address().hubId());
           yield HUB_READY;
         }
@@ -128,8 +127,7 @@ public final class MessageCodec {
         case ATTACHED -> new Message.Attached(in.getLong());
         case REFUSED -> new Message.Refused(readString(in));
         case ASSIGN -> new Message.Assign(in.getLong(), readKind(in), readBytes(in));
-        case HUB_READY -> new Message.HubReady(in.getLong(),
-            new HubAddress(new Endpoint(readString(in), readString(in)), in.getLong()));
+        case HUB_READY -> new Message.HubReady(in.getLong(), new HubAddress(readEndpoint(in), in.getLong()));
         case RESULT -> new Message.Result(in.getLong(), readBytes(in));
         case FAILURE -> new Message.Failure(in.getLong(),
             new RemoteError(readString(in), readString(in), readString(in)));
@@ -147,6 +145,24 @@ public final class MessageCodec {
     } catch (BufferUnderflowException e) {
       throw new ProtocolException("frame type " + frame.type() + " is truncated");
     }
+  }
+
+  private static void writeEndpoint(DataOutputStream out, Endpoint endpoint) throws IOException {
+    writeString(out, endpoint.machine());
+    writeString(out, endpoint.unixPath());
+    writeString(out, endpoint.host());
+    out.writeInt(endpoint.port());
+  }
+
+  private static Endpoint readEndpoint(ByteBuffer in) throws ProtocolException {
+    String machine = readString(in);
+    String unixPath = readString(in);
+    String host = readString(in);
+    int port = in.getInt();
+    if (port < 0 || port > 65535) {
+      throw new ProtocolException("port " + port + " is out of range");
+    }
+    return new Endpoint(machine, unixPath, host, port);
   }
 
   private static void writeBytes(DataOutputStream out, byte[] bytes) throws IOException {

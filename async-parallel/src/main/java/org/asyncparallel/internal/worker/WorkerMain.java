@@ -50,7 +50,7 @@ public final class WorkerMain {
       runtime = ProcessRuntime.startWorker(bootstrap, assignment::complete, reason -> Runtime.getRuntime().halt(1));
     } catch (IOException e) {
       System.err.println("asyncparallel worker: cannot connect to the main process at "
-          + bootstrap.root().unixPath() + ": " + e.getMessage());
+          + bootstrap.root() + ": " + e.getMessage());
       System.exit(2);
       return;
     }
@@ -74,7 +74,7 @@ public final class WorkerMain {
         try {
           value = body.apply(hub);
         } finally {
-          runtime.flushHubs(FLUSH_MILLIS);
+          runtime.flushAll(FLUSH_MILLIS);
           hub.close();
         }
       }
@@ -89,7 +89,7 @@ public final class WorkerMain {
   }
 
   private static void finish(ProcessRuntime runtime, Message outcome) {
-    runtime.flushHubs(FLUSH_MILLIS);
+    runtime.flushAll(FLUSH_MILLIS);
     runtime.control().send(outcome);
     try {
       runtime.control().flushed().get(FLUSH_MILLIS, TimeUnit.MILLISECONDS);

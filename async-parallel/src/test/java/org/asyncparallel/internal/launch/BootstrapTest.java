@@ -25,8 +25,8 @@ class BootstrapTest {
   private static Bootstrap sample(List<String> workers) {
     var settings = new RuntimeSettings(Secret.generate(), 0x1234_5678_9abc_def0L,
         new Cluster("master-hôst", workers), "master-hôst", !workers.isEmpty(),
-        Path.of("/tmp/asyncparallel-42"), 64 << 20);
-    return new Bootstrap(settings, 77, new Endpoint("master-hôst", "/tmp/asyncparallel-42/1000.sock"));
+        Path.of("/tmp/asyncparallel-42"), 64 << 20, "10.0.0.1", "10.0.0.2");
+    return new Bootstrap(settings, 77, new Endpoint("master-hôst", "/tmp/asyncparallel-42/1000.sock", "", 4242));
   }
 
   private static byte[] bytesOf(Bootstrap bootstrap) throws IOException {
@@ -45,6 +45,8 @@ class BootstrapTest {
     assertThat(a.workerMachine()).isEqualTo(e.workerMachine());
     assertThat(a.socketDirectory()).isEqualTo(e.socketDirectory());
     assertThat(a.maxFrameBytes()).isEqualTo(e.maxFrameBytes());
+    assertThat(a.masterAddress()).isEqualTo(e.masterAddress());
+    assertThat(a.advertisedHost()).isEqualTo(e.advertisedHost());
     assertThat(actual.workerId()).isEqualTo(expected.workerId());
     assertThat(actual.root()).isEqualTo(expected.root());
   }
@@ -88,6 +90,10 @@ class BootstrapTest {
     assertThat(readUtf(in)).isEqualTo("master-hôst");
     assertThat(in.getInt()).isEqualTo(1);
     assertThat(readUtf(in)).isEqualTo("w");
+    assertThat(readUtf(in)).as("root host").isEqualTo("");
+    assertThat(in.getInt()).as("root port").isEqualTo(4242);
+    assertThat(readUtf(in)).as("master address").isEqualTo("10.0.0.1");
+    assertThat(readUtf(in)).as("advertised host").isEqualTo("10.0.0.2");
     assertThat(in.hasRemaining()).isFalse();
   }
 
@@ -159,7 +165,8 @@ class BootstrapTest {
   @Test
   void negativeMachineCountIsRefused() throws IOException {
     byte[] bytes = bytesOf(sample(List.of()));
-    ByteBuffer.wrap(bytes).putInt(bytes.length - 4, -1); // the count is the record's last field
+    // the count is followed by: root host "" (2), root port (4), "10.0.0.1" (2 + 8), "10.0.0.2" (2 + 8)
+    ByteBuffer.wrap(bytes).putInt(bytes.length - 4 - 26, -1);
     assertThatThrownBy(() -> Bootstrap.readFrom(new ByteArrayInputStream(bytes)))
         .isInstanceOf(IOException.class)
         .hasMessageContaining("bad machine count -1");

@@ -124,7 +124,11 @@ class MessageCodecTest {
     assertThat(MessageCodec.encode(new Message.Request(3, "m", JobKind.RUN, new byte[] {8, 9})).body())
         .containsExactly(0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 1, 'm', 0, 0, 0, 0, 2, 8, 9);
     assertThat(MessageCodec.encode(new Message.HubReady(4, new HubAddress(new Endpoint("a", "/s"), 5))).body())
-        .containsExactly(0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 1, 'a', 0, 0, 0, 2, '/', 's', 0, 0, 0, 0, 0, 0, 0, 5);
+        .containsExactly(0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 1, 'a', 0, 0, 0, 2, '/', 's', 0, 0, 0, 0,
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5);
+    assertThat(MessageCodec.encode(new Message.HubReady(4, new HubAddress(new Endpoint("a", "/s", "h", 258), 5))).body())
+        .containsExactly(0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 1, 'a', 0, 0, 0, 2, '/', 's', 0, 0, 0, 1, 'h',
+            0, 0, 1, 2, 0, 0, 0, 0, 0, 0, 0, 5);
     byte[] payload = {1, 2, 3};
     assertThat(MessageCodec.encode(new Message.Data(payload)).body())
         .as("DATA's body is the payload itself").containsExactly(1, 2, 3);
