@@ -25,8 +25,14 @@ public final class Config {
   private final String javaCommand;
   private final int maxMessageBytes;
   private final Duration shutdownGracePeriod;
+  private final Duration machineTimeout;
+  private final String masterAddress;
+  private final Duration startupTimeout;
 
   private Config(Builder b) {
+    this.machineTimeout = b.machineTimeout;
+    this.masterAddress = b.masterAddress;
+    this.startupTimeout = b.startupTimeout;
     this.cluster = b.cluster;
     this.sshCommand = b.sshCommand;
     this.workerJvmOptions = b.workerJvmOptions;
@@ -70,11 +76,31 @@ public final class Config {
     return shutdownGracePeriod;
   }
 
+  /**
+   * How long a worker machine may be silent (no heartbeat from its agent) before it is declared
+   * lost: its pending futures then fail with {@code WorkerDiedException}.
+   */
+  public Duration machineTimeout() {
+    return machineTimeout;
+  }
+
+  /** The address worker machines reach the master on; empty means each finds it by itself. */
+  public String masterAddress() {
+    return masterAddress;
+  }
+
+  /** How long {@code init} may take to reach a worker machine, ship the code and start its agent. */
+  public Duration startupTimeout() {
+    return startupTimeout;
+  }
+
   @Override
   public String toString() {
     return "Config[cluster=" + cluster + ", sshCommand=" + sshCommand
         + ", workerJvmOptions=" + workerJvmOptions + ", javaCommand=" + javaCommand
-        + ", maxMessageBytes=" + maxMessageBytes + ", shutdownGracePeriod=" + shutdownGracePeriod + "]";
+        + ", maxMessageBytes=" + maxMessageBytes + ", shutdownGracePeriod=" + shutdownGracePeriod
+        + ", machineTimeout=" + machineTimeout + ", masterAddress=" + masterAddress
+        + ", startupTimeout=" + startupTimeout + "]";
   }
 
   /** Builds a {@link Config}. Not thread-safe; each setter returns this builder. */
@@ -85,8 +111,35 @@ public final class Config {
     private String javaCommand;
     private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
     private Duration shutdownGracePeriod = Duration.ofSeconds(2);
+    private Duration machineTimeout = Duration.ofSeconds(6);
+    private String masterAddress = "";
+    private Duration startupTimeout = Duration.ofSeconds(60);
 
     private Builder() {}
+
+    /**
+     * How long a worker machine may be silent before it is declared lost (default 6 s; the agent
+     * sends a heartbeat every second).
+     */
+    public Builder machineTimeout(Duration timeout) {
+      this.machineTimeout = Objects.requireNonNull(timeout, "timeout");
+      return this;
+    }
+
+    /**
+     * The address worker machines reach the master machine on. Not needed: by default each worker
+     * machine uses the address its ssh session came from ({@code $SSH_CONNECTION}).
+     */
+    public Builder masterAddress(String address) {
+      this.masterAddress = Objects.requireNonNull(address, "address");
+      return this;
+    }
+
+    /** How long {@code init} may take for each worker machine (default 60 s). */
+    public Builder startupTimeout(Duration timeout) {
+      this.startupTimeout = Objects.requireNonNull(timeout, "timeout");
+      return this;
+    }
 
     /** The machines of the runtime (default: this machine only). */
     public Builder cluster(Cluster cluster) {
@@ -140,6 +193,13 @@ public final class Config {
     public Config build() {
       if (maxMessageBytes < 4096) {
         throw new IllegalArgumentException("maxMessageBytes must be at least 4096, was " + maxMessageBytes);
+      }
+      if (machineTimeout.compareTo(Duration.ofSeconds(2)) < 0) {
+        throw new IllegalArgumentException("machineTimeout must be at least 2 s (heartbeats are 1 s apart), was "
+            + machineTimeout);
+      }
+      if (startupTimeout.isNegative() || startupTimeout.isZero()) {
+        throw new IllegalArgumentException("startupTimeout must be positive, was " + startupTimeout);
       }
       if (shutdownGracePeriod.isNegative()) {
         throw new IllegalArgumentException("shutdownGracePeriod is negative: " + shutdownGracePeriod);

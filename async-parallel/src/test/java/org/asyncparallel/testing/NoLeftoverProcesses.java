@@ -8,7 +8,8 @@ import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * Fails a test that leaves a child process of the test JVM behind (after waiting a few seconds for
+ * Fails a test that leaves a child process of the test JVM behind (the ssh sessions of a running
+ * cluster's agents excepted: they live as long as the runtime) (after waiting a few seconds for
  * it to end by itself), and kills what it finds, by PID, so that one leak does not spoil the rest.
  */
 public final class NoLeftoverProcesses implements AfterEachCallback {

@@ -12,7 +12,8 @@ public final class Processes {
     long deadline = System.currentTimeMillis() + millis;
     List<ProcessHandle> left;
     do {
-      left = ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList();
+      left = ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
+          .filter(p -> !isAgentSession(p)).toList();
       if (left.isEmpty()) {
         return left;
       }
@@ -31,6 +32,12 @@ public final class Processes {
       Thread.sleep(50);
     }
     return pids.stream().noneMatch(Processes::isAlive);
+  }
+
+  /** An ssh client running a cluster agent: part of a live runtime, not a leak. */
+  public static boolean isAgentSession(ProcessHandle p) {
+    return p.info().commandLine().map(c -> c.startsWith("ssh") || c.contains("/ssh ")).orElse(false)
+        && p.info().commandLine().map(c -> c.contains("org.asyncparallel.internal.cluster.AgentMain")).orElse(false);
   }
 
   public static boolean isAlive(long pid) {

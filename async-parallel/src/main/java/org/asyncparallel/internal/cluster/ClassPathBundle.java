@@ -26,7 +26,7 @@ import org.asyncparallel.ParallelException;
  * jars named by a manifest {@code Class-Path} (as Maven Surefire's launcher jar does) followed.
  * Each piece is named {@code <sha256>.jar}, so a machine that has it already needs nothing sent.
  */
-final class ClassPathBundle {
+public final class ClassPathBundle {
   /** One piece of the class path. */
   record Piece(String origin, String name, Path file, byte[] packed) {
     /** The bytes to send. */
@@ -50,7 +50,7 @@ final class ClassPathBundle {
    *
    * @throws ParallelException naming an entry that cannot be read
    */
-  static ClassPathBundle ofThisProcess() {
+  public static ClassPathBundle ofThisProcess() {
     Set<Path> entries = new LinkedHashSet<>();
     for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
       if (!entry.isEmpty()) {

@@ -15,7 +15,7 @@ import org.asyncparallel.internal.Threads;
  * (looked up at each write, so a redirection by the application applies), whole lines at a time so
  * that workers' lines do not interleave mid-line, and keeps the last bytes for error messages.
  */
-final class OutputPump {
+public final class OutputPump {
   private static final int TAIL_BYTES = 4096;
 
   private final InputStream from;
@@ -29,19 +29,19 @@ final class OutputPump {
     this.to = to;
   }
 
-  static OutputPump start(String name, InputStream from, Supplier<PrintStream> to) {
+  public static OutputPump start(String name, InputStream from, Supplier<PrintStream> to) {
     var pump = new OutputPump(from, to);
     Threads.startPlatform(name, pump::run);
     return pump;
   }
 
   /** Waits at most {@code millis} for the stream's end; true if it ended. */
-  boolean awaitEnd(long millis) throws InterruptedException {
+  public boolean awaitEnd(long millis) throws InterruptedException {
     return ended.await(millis, TimeUnit.MILLISECONDS);
   }
 
   /** The last lines seen (at most about 4 KiB, at most {@code maxLines}). */
-  synchronized String tail(int maxLines) {
+  public synchronized String tail(int maxLines) {
     String text = new String(tail, 0, tailLength, StandardCharsets.UTF_8).stripTrailing();
     String[] lines = text.split("\n", -1);
     int from = Math.max(0, lines.length - maxLines);

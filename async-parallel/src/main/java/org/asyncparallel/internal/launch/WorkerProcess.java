@@ -8,7 +8,7 @@ import java.util.concurrent.CompletableFuture;
  * the worker to end, and the kernel closes it if this process dies), its output pumps and its
  * exit. Owned by the root's supervisor.
  */
-public final class WorkerProcess {
+public final class WorkerProcess implements WorkerHandle {
   private final long workerId;
   private final Process process;
   private final OutputPump stdout;
@@ -25,12 +25,13 @@ public final class WorkerProcess {
     return workerId;
   }
 
+  @Override
   public long pid() {
     return process.pid();
   }
 
-  /** Completes when the process has exited. */
-  public CompletableFuture<Process> onExit() {
+  @Override
+  public CompletableFuture<?> onExit() {
     return process.onExit();
   }
 
@@ -52,7 +53,7 @@ public final class WorkerProcess {
     }
   }
 
-  /** Closes the worker's stdin: the polite request to end (its watchdog halts the JVM). */
+  @Override
   public void closeStdin() {
     try {
       process.getOutputStream().close();
@@ -61,7 +62,7 @@ public final class WorkerProcess {
     }
   }
 
-  /** SIGKILL. */
+  @Override
   public void kill() {
     process.destroyForcibly();
   }
@@ -71,6 +72,7 @@ public final class WorkerProcess {
    * such as {@code -XX:+ExitOnOutOfMemoryError}, on stdout): for {@code WorkerDiedException}. Waits
    * briefly for the output pumps to drain. Call after exit.
    */
+  @Override
   public String describeExit() {
     try {
       stdout.awaitEnd(1000);

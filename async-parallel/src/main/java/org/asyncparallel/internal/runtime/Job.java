@@ -1,7 +1,7 @@
 package org.asyncparallel.internal.runtime;
 
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.asyncparallel.internal.launch.WorkerProcess;
+import org.asyncparallel.internal.launch.WorkerHandle;
 import org.asyncparallel.internal.net.Connection;
 import org.asyncparallel.internal.wire.JobKind;
 import org.asyncparallel.internal.wire.Message;
@@ -18,7 +18,7 @@ final class Job implements JobGateway.JobHandle {
   private final Supervisor supervisor;
   private final AtomicBoolean finished = new AtomicBoolean();
   private volatile byte[] task;
-  volatile WorkerProcess worker;
+  volatile WorkerHandle worker;
   volatile Connection connection;
   volatile boolean cancelled;
 
@@ -58,7 +58,7 @@ final class Job implements JobGateway.JobHandle {
     if (finished.compareAndSet(false, true)) {
       supervisor.forget(this);
     }
-    WorkerProcess w = worker;
+    WorkerHandle w = worker;
     if (w != null) {
       w.kill();
     }
@@ -66,7 +66,7 @@ final class Job implements JobGateway.JobHandle {
 
   @Override
   public String toString() {
-    WorkerProcess w = worker;
+    WorkerHandle w = worker;
     return "job " + id + " (" + kind + (w == null ? "" : ", pid " + w.pid()) + ")";
   }
 }

@@ -14,11 +14,14 @@ import org.asyncparallel.ParallelException;
 import org.asyncparallel.Spawned;
 import org.asyncparallel.Task;
 import org.asyncparallel.Where;
+import org.asyncparallel.internal.cluster.ClassPathBundle;
+import org.asyncparallel.internal.cluster.RemoteMachine;
 import org.asyncparallel.internal.codec.Codec;
 import org.asyncparallel.internal.launch.Bootstrap;
 import org.asyncparallel.internal.launch.LocalLauncher;
 import org.asyncparallel.internal.net.Connection;
 import org.asyncparallel.internal.net.Connector;
+import org.asyncparallel.internal.wire.Endpoint;
 import org.asyncparallel.internal.wire.HubAddress;
 import org.asyncparallel.internal.wire.JobKind;
 import org.asyncparallel.internal.wire.Message;
@@ -103,10 +106,59 @@ public final class ProcessRuntime {
         throw new ParallelException("cannot start the runtime: " + e.getMessage(), e);
       }
       var runtime = new ProcessRuntime(settings, hubs, supervisor[0], directory, true);
+      if (settings.spansMachines()) {
+        startMachines(config, settings, hubs, supervisor[0], directory);
+      }
       Runtime.getRuntime().addShutdownHook(runtime.shutdownHook);
       current = runtime;
       last = runtime;
     }
+  }
+
+  /** Ships the code to every worker machine and starts its agent, all at once; all or nothing. */
+  private static void startMachines(Config config, RuntimeSettings settings, HubHost hubs,
+      Supervisor supervisor, RuntimeDirectory directory) {
+    ClassPathBundle bundle;
+    try {
+      bundle = ClassPathBundle.ofThisProcess();
+    } catch (ParallelException e) {
+      hubs.close();
+      directory.close();
+      throw e;
+    }
+    Endpoint root = hubs.endpoint();
+    List<RemoteMachine> started = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<Thread> starters = new java.util.ArrayList<>();
+    for (String machine : settings.cluster().workerMachines()) {
+      starters.add(Thread.ofVirtual().name("asyncparallel-start-" + machine).start(() -> {
+        var remote = new RemoteMachine(machine, config.sshCommand(), config.machineTimeout(),
+            (m, reason) -> System.err.println("asyncparallel: " + reason));
+        var agentSettings = new RuntimeSettings(settings.secret(), settings.runtimeId(), settings.cluster(),
+            machine, true, settings.socketDirectory(), settings.maxFrameBytes(), config.masterAddress(), "");
+        try {
+          remote.start(bundle, agentSettings, root, config.startupTimeout());
+          started.add(remote);
+        } catch (RuntimeException e) {
+          failures.add(e.getMessage());
+        }
+      }));
+    }
+    for (Thread starter : starters) {
+      try {
+        starter.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        failures.add("interrupted while starting the cluster");
+      }
+    }
+    if (!failures.isEmpty()) {
+      started.forEach(m -> m.shutdown(Duration.ZERO));
+      hubs.close();
+      directory.close();
+      throw new ParallelException("Parallel.init failed: " + String.join("; ", failures));
+    }
+    started.forEach(supervisor::addMachine);
   }
 
   /**

@@ -18,7 +18,7 @@ import org.asyncparallel.ParallelException;
  * keeps locked while it lives. The kernel releases the lock however the root dies, so the next
  * {@code init} on the machine recognizes and removes directories of dead runtimes.
  */
-final class RuntimeDirectory implements AutoCloseable {
+public final class RuntimeDirectory implements AutoCloseable {
   private static final String PREFIX = "asyncparallel-";
   private final Path path;
   private final FileChannel lockChannel;
@@ -31,7 +31,7 @@ final class RuntimeDirectory implements AutoCloseable {
   }
 
   /** Removes stale directories, then creates and locks this runtime's. */
-  static RuntimeDirectory create(long runtimeId) {
+  public static RuntimeDirectory create(long runtimeId) {
     Path base = base();
     removeStale(base);
     Path dir = base.resolve(PREFIX + Long.toHexString(runtimeId));
@@ -44,7 +44,7 @@ final class RuntimeDirectory implements AutoCloseable {
     }
   }
 
-  Path path() {
+  public Path path() {
     return path;
   }
 

@@ -15,6 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.asyncparallel.internal.Threads;
 import org.asyncparallel.internal.launch.Bootstrap;
 import org.asyncparallel.internal.launch.LocalLauncher;
+import org.asyncparallel.internal.cluster.RemoteMachine;
+import org.asyncparallel.internal.launch.WorkerHandle;
 import org.asyncparallel.internal.launch.WorkerProcess;
 import org.asyncparallel.internal.net.Connected;
 import org.asyncparallel.internal.net.Connection;
@@ -40,7 +42,8 @@ final class Supervisor implements JobGateway {
   private final Endpoint rootEndpoint;
   private final AtomicLong ids = new AtomicLong();
   private final Map<Long, Job> jobs = new ConcurrentHashMap<>();
-  private final Map<Long, WorkerProcess> processes = new ConcurrentHashMap<>();
+  private final Map<Long, WorkerHandle> processes = new ConcurrentHashMap<>();
+  private final Map<String, RemoteMachine> machines = new ConcurrentHashMap<>();
   private final ExecutorService launches = Executors.newSingleThreadExecutor(
       r -> Thread.ofPlatform().daemon().name("asyncparallel-launcher").unstarted(r));
   private volatile boolean shuttingDown;
@@ -60,13 +63,21 @@ final class Supervisor implements JobGateway {
       return job;
     }
     if (!machine.equals(settings.localMachine())) {
-      job.finish(new Message.Rejected(job.id, "cannot start a worker on machine '" + machine
-          + "': only the master machine '" + settings.localMachine() + "' is supported so far"));
-      return job;
+      RemoteMachine remote = machines.get(machine);
+      String down = remote == null ? "machine '" + machine + "' has no agent" : remote.lostReason();
+      if (down != null) {
+        job.finish(new Message.Rejected(job.id, "cannot start a worker: " + down));
+        return job;
+      }
     }
     jobs.put(job.id, job);
     launches.execute(() -> launch(job));
     return job;
+  }
+
+  /** Adds a worker machine whose agent is up. */
+  void addMachine(RemoteMachine machine) {
+    machines.put(machine.machine(), machine);
   }
 
   void forget(Job job) {
@@ -78,6 +89,16 @@ final class Supervisor implements JobGateway {
       job.finish(new Message.Rejected(job.id, "the runtime is shutting down"));
       return;
     }
+    if (!job.machine.equals(settings.localMachine())) {
+      WorkerHandle worker = machines.get(job.machine).launch(job.id);
+      job.worker = worker;
+      processes.put(job.id, worker);
+      worker.onExit().whenComplete((p, e) -> onExit(job, worker));
+      if (job.cancelled) {
+        worker.kill();
+      }
+      return;
+    }
     WorkerProcess worker;
     try {
       worker = launcher.start(job.id);
@@ -86,7 +107,7 @@ final class Supervisor implements JobGateway {
       return;
     }
     job.worker = worker;
-    processes.put(worker.workerId(), worker);
+    processes.put(job.id, worker);
     worker.onExit().whenComplete((p, e) -> onExit(job, worker));
     worker.sendBootstrap(new Bootstrap(settings, job.id, rootEndpoint));
     if (job.cancelled || shuttingDown) {
@@ -97,7 +118,8 @@ final class Supervisor implements JobGateway {
   /** A worker said HELLO on a new authenticated connection. */
   void onHello(Connected connected, Message.Hello hello) {
     Job job = jobs.get(hello.workerId());
-    if (job == null || job.worker == null || job.worker.pid() != hello.pid()) {
+    WorkerHandle worker = job == null ? null : job.worker;
+    if (worker == null || (worker.pid() != 0 && worker.pid() != hello.pid())) {
       connected.closeQuietly(); // unknown, finished or cancelled: it will find its stdin closed
       return;
     }
@@ -107,16 +129,24 @@ final class Supervisor implements JobGateway {
     connection.send(new Message.Assign(job.id, job.kind, job.takeTask()));
   }
 
-  private void onExit(Job job, WorkerProcess worker) {
-    processes.remove(worker.workerId());
+  private void onExit(Job job, WorkerHandle worker) {
+    processes.remove(job.id);
     if (job.isFinished()) {
       return;
     }
     if (job.connection == null) {
       Threads.CALLBACKS.execute(() -> job.finish(new Message.Died(job.id,
           worker.describeExit() + " (before it connected to the main process)")));
+      return;
     }
-    // otherwise its connection's end reports the death (WorkerLink.onClosed), after the last frame
+    // Normally the connection's end reports the death (WorkerLink.onClosed) after the last frame.
+    // A lost machine never closes its connections: give in-flight frames a moment, then report.
+    Threads.TIMER.schedule(() -> {
+      if (!job.isFinished()) {
+        job.connection.abort("its worker is gone");
+        Threads.CALLBACKS.execute(() -> job.finish(new Message.Died(job.id, worker.describeExit())));
+      }
+    }, 2, TimeUnit.SECONDS);
   }
 
   /** The control link with one worker: its own job's replies and its nested requests. */
@@ -162,13 +192,13 @@ final class Supervisor implements JobGateway {
       if (job.isFinished()) {
         return;
       }
-      WorkerProcess worker = job.worker;
+      WorkerHandle worker = job.worker;
       worker.onExit()
           .orTimeout(EXIT_AFTER_DISCONNECT.toMillis(), TimeUnit.MILLISECONDS)
           .whenCompleteAsync((p, e) -> {
             if (e instanceof TimeoutException) {
               worker.kill();
-              job.finish(new Message.Died(job.id, "worker pid " + worker.pid()
+              job.finish(new Message.Died(job.id, "worker pid " + worker.pid() + " on machine " + job.machine
                   + " lost its connection to the main process (" + reason + ") and was killed"));
             } else {
               job.finish(new Message.Died(job.id, worker.describeExit()));
@@ -193,16 +223,19 @@ final class Supervisor implements JobGateway {
     for (Job job : List.copyOf(jobs.values())) {
       job.finish(new Message.Died(job.id, "the runtime was shut down before the worker returned"));
     }
-    List<WorkerProcess> all = new ArrayList<>(processes.values());
-    all.forEach(WorkerProcess::closeStdin);
+    var remote = machines.values().stream()
+        .map(m -> CompletableFuture.runAsync(() -> m.shutdown(gracePeriod), Threads.CALLBACKS)).toList();
+    List<WorkerHandle> all = new ArrayList<>(processes.values());
+    all.forEach(WorkerHandle::closeStdin);
     awaitExit(all, gracePeriod);
-    all.forEach(WorkerProcess::kill);
+    all.forEach(WorkerHandle::kill);
     awaitExit(all, Duration.ofSeconds(10));
+    remote.forEach(CompletableFuture::join);
   }
 
-  private static void awaitExit(List<WorkerProcess> workers, Duration limit) {
+  private static void awaitExit(List<WorkerHandle> workers, Duration limit) {
     long deadline = System.nanoTime() + limit.toNanos();
-    for (WorkerProcess worker : workers) {
+    for (WorkerHandle worker : workers) {
       long left = deadline - System.nanoTime();
       try {
         worker.onExit().get(Math.max(0, left), TimeUnit.NANOSECONDS);

@@ -13,6 +13,10 @@ package org.asyncparallel.internal.wire;
  * Worker to root: {@link HubReady}, {@link Result}, {@link Failure} about its own job;
  * {@link Request} and {@link Cancel} for nested work. Replies carry the request's id:
  * {@link HubReady}, {@link Result}, {@link Failure}, {@link Died}, {@link Rejected}.
+ *
+ * <p>Agent link (root and the agent of a worker machine, over the ssh session): {@link Launch},
+ * {@link Kill} and {@link Heartbeat} from the root; {@link AgentHello}, {@link Launched},
+ * {@link Exited}, {@link Output} and {@link Heartbeat} from the agent.
  */
 public sealed interface Message {
   /** A worker introduces itself to the root. */
@@ -53,4 +57,27 @@ public sealed interface Message {
 
   /** A worker no longer wants the result of its request: the root kills that worker. */
   record Cancel(long requestId) implements Message {}
+
+  // The agent link: the root and the agent of a worker machine, over the ssh session's pipes.
+
+  /** The agent is ready; how its machine and the master's reach each other over TCP. */
+  record AgentHello(long pid, String advertisedHost, String masterAddress) implements Message {}
+
+  /** The root asks the agent to start a worker for this job. */
+  record Launch(long workerId) implements Message {}
+
+  /** The agent started the worker. */
+  record Launched(long workerId, long pid) implements Message {}
+
+  /** The root asks the agent to kill a worker. */
+  record Kill(long workerId) implements Message {}
+
+  /** A worker of the agent's machine ended; how (exit status or signal, end of its stderr). */
+  record Exited(long workerId, String description) implements Message {}
+
+  /** Output of the agent's machine (its workers', or its own) for the main process. */
+  record Output(int stream, byte[] bytes) implements Message {}
+
+  /** Either side is alive (sent every second; silence means the other side is lost). */
+  record Heartbeat() implements Message {}
 }

@@ -28,6 +28,13 @@ public final class MessageCodec {
   static final byte REJECTED = 37;
   static final byte REQUEST = 38;
   static final byte CANCEL = 39;
+  static final byte AGENT_HELLO = 48;
+  static final byte LAUNCH = 49;
+  static final byte LAUNCHED = 50;
+  static final byte KILL = 51;
+  static final byte EXITED = 52;
+  static final byte OUTPUT = 53;
+  static final byte HEARTBEAT = 54;
 
   private MessageCodec() {}
 
@@ -102,6 +109,36 @@ public final class MessageCodec {
           out.writeLong(m.requestId());
           yield CANCEL;
         }
+        case Message.AgentHello m -> {
+          out.writeLong(m.pid());
+          writeString(out, m.advertisedHost());
+          writeString(out, m.masterAddress());
+          yield AGENT_HELLO;
+        }
+        case Message.Launch m -> {
+          out.writeLong(m.workerId());
+          yield LAUNCH;
+        }
+        case Message.Launched m -> {
+          out.writeLong(m.workerId());
+          out.writeLong(m.pid());
+          yield LAUNCHED;
+        }
+        case Message.Kill m -> {
+          out.writeLong(m.workerId());
+          yield KILL;
+        }
+        case Message.Exited m -> {
+          out.writeLong(m.workerId());
+          writeString(out, m.description());
+          yield EXITED;
+        }
+        case Message.Output m -> {
+          out.writeByte(m.stream());
+          writeBytes(out, m.bytes());
+          yield OUTPUT;
+        }
+        case Message.Heartbeat m -> HEARTBEAT;
         case Message.Data m -> throw new AssertionError("handled above");
       };
       return new Frame(type, bytes.toByteArray());
@@ -135,6 +172,13 @@ public final class MessageCodec {
         case REJECTED -> new Message.Rejected(in.getLong(), readString(in));
         case REQUEST -> new Message.Request(in.getLong(), readString(in), readKind(in), readBytes(in));
         case CANCEL -> new Message.Cancel(in.getLong());
+        case AGENT_HELLO -> new Message.AgentHello(in.getLong(), readString(in), readString(in));
+        case LAUNCH -> new Message.Launch(in.getLong());
+        case LAUNCHED -> new Message.Launched(in.getLong(), in.getLong());
+        case KILL -> new Message.Kill(in.getLong());
+        case EXITED -> new Message.Exited(in.getLong(), readString(in));
+        case OUTPUT -> new Message.Output(in.get(), readBytes(in));
+        case HEARTBEAT -> new Message.Heartbeat();
         default -> throw new ProtocolException("unknown frame type " + frame.type());
       };
       if (in.hasRemaining()) {

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class MessageCodecTest {
   private static final Set<Byte> KNOWN_TYPES = Set.of((byte) 1, (byte) 2, (byte) 3, (byte) 4, (byte) 16,
-      (byte) 32, (byte) 33, (byte) 34, (byte) 35, (byte) 36, (byte) 37, (byte) 38, (byte) 39);
+      (byte) 32, (byte) 33, (byte) 34, (byte) 35, (byte) 36, (byte) 37, (byte) 38, (byte) 39,
+      (byte) 48, (byte) 49, (byte) 50, (byte) 51, (byte) 52, (byte) 53, (byte) 54);
 
   private static final HubAddress ADDRESS =
       new HubAddress(new Endpoint("user@hôst-1", "/tmp/asyncparallel-42/1234.sock"), 7);
@@ -43,6 +44,7 @@ class MessageCodecTest {
         new Message.Assign(6, JobKind.SPAWN, new byte[0]),
         new Message.HubReady(8, ADDRESS),
         new Message.HubReady(0, new HubAddress(new Endpoint("", ""), Long.MIN_VALUE)),
+        new Message.HubReady(7, new HubAddress(new Endpoint("host1", "/tmp/x.sock", "10.77.0.12", 40000), 2)),
         new Message.Result(9, big),
         new Message.Result(10, new byte[0]),
         new Message.Failure(11, new RemoteError("java.lang.IllegalStateException", "bad “state” ✓",
@@ -53,7 +55,16 @@ class MessageCodecTest {
         new Message.Request(15, "master", JobKind.RUN, new byte[] {7, 7}),
         new Message.Request(16, "ünïcode-machine", JobKind.SPAWN, new byte[0]),
         new Message.Cancel(17),
-        new Message.Cancel(Long.MAX_VALUE));
+        new Message.Cancel(Long.MAX_VALUE),
+        new Message.AgentHello(321, "10.77.0.11", "10.77.0.1"),
+        new Message.AgentHello(1, "", ""),
+        new Message.Launch(18),
+        new Message.Launched(18, 4321),
+        new Message.Kill(19),
+        new Message.Exited(20, "worker pid 9 exited with status 3"),
+        new Message.Output(1, "hello\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+        new Message.Output(2, new byte[0]),
+        new Message.Heartbeat());
   }
 
   /** Samples whose encoding has a structure (DATA accepts any body). */
