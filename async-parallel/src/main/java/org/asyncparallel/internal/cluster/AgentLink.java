@@ -18,6 +18,8 @@ import org.asyncparallel.internal.wire.MessageCodec;
  * Java serialization). One reader thread; {@link #send} writes and flushes under a lock.
  */
 final class AgentLink {
+  /** The reason given when the other side closed the pipe. */
+  static final String SESSION_ENDED = "the ssh session ended";
   private final FrameReader reader;
   private final FrameWriter writer;
   private final OutputStream out;
@@ -45,7 +47,7 @@ final class AgentLink {
   /** Starts the reader thread: every message to {@code onMessage}, then {@code onEnd} once. */
   void start(String role, Consumer<Message> onMessage, Consumer<String> onEnd) {
     Threads.startPlatform(role, () -> {
-      String reason = "the ssh session ended";
+      String reason = SESSION_ENDED;
       try {
         Frame frame;
         while ((frame = reader.read()) != null) {

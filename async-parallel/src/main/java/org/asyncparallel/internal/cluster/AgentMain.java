@@ -116,10 +116,12 @@ public final class AgentMain {
 
   /** Ends every worker (politely, then by force) and this JVM. */
   private synchronized void end(String reason) {
-    // the ssh session's own stderr (System.err is redirected into messages): visible in the
-    // main process's stderr whenever the session still stands
-    new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8)
-        .println("asyncparallel agent on " + workerSettings.localMachine() + " ending: " + reason);
+    if (!reason.equals(AgentLink.SESSION_ENDED)) { // the end of stdin is the normal way to end
+      // the ssh session's own stderr (System.err is redirected into messages): visible in the
+      // main process's stderr whenever the session still stands
+      new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8)
+          .println("asyncparallel agent on " + workerSettings.localMachine() + " ending: " + reason);
+    }
     List<WorkerProcess> all = List.copyOf(workers.values());
     all.forEach(WorkerProcess::closeStdin);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
