@@ -28,7 +28,12 @@ public final class DeepCascade {
     if (i == 0) {
       return CompletableFuture.completedFuture(0);
     }
-    return Parallel.run(() -> loop(i - 1).join()).thenApply(j -> j + 1);
+    return Parallel.run(() -> {
+      if (i == 1) {
+        System.out.println("  bottom of the cascade reached in worker pid " + ProcessHandle.current().pid());
+      }
+      return loop(i - 1).join();
+    }).thenApply(j -> j + 1);
   }
 
   static void run(String[] args) throws Exception {

@@ -16,6 +16,9 @@ import java.util.Map;
  *   Examples Fib:8 DeepCascade:1,2,10 a program's arguments follow a colon, separated by commas
  * </pre>
  *
+ * <p>From Maven: {@code mvn -pl examples exec:exec} runs {@code all};
+ * {@code -Dexamples="PingPong:3 Fib:8"} chooses.
+ *
  * <p>Each program starts the runtime with {@code Parallel.init()} and stops it with
  * {@code Parallel.shutdown().join()}, so they can run in sequence in one process. Prints one
  * summary line per program and exits with status 1 if any failed.
@@ -42,7 +45,10 @@ public final class Examples {
   }
 
   public static void main(String[] args) {
-    List<String> requests = new ArrayList<>(Arrays.asList(args));
+    List<String> requests = new ArrayList<>();
+    for (String arg : args) { // one argument may hold several, as from -Dexamples="Fib PingPong"
+      requests.addAll(Arrays.stream(arg.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList());
+    }
     if (requests.isEmpty() || requests.contains("all")) {
       requests.removeIf("all"::equals);
       requests.addAll(0, PROGRAMS.keySet());
@@ -60,7 +66,7 @@ public final class Examples {
         System.exit(2);
       }
       System.out.println();
-      System.out.println("=============== " + name + " " + String.join(" ", programArgs));
+      System.out.println(("=============== " + name + " " + String.join(" ", programArgs)).strip());
       long start = System.nanoTime();
       String outcome;
       try {

@@ -3,6 +3,8 @@ package org.asyncparallel.examples;
 import static org.asyncparallel.examples.Examples.check;
 
 import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.asyncparallel.Parallel;
@@ -11,15 +13,15 @@ import org.asyncparallel.Parallel;
  * Fibonacci by nested processes, as in the original {@code test/parallel_test.ml}: every call of
  * {@code fib} is a {@code Parallel.run}, whose task, for {@code n >= 2}, calls {@code fib(n - 1)},
  * waits for it, then calls {@code fib(n - 2)}. One process per call: 177 for {@code fib(10)}.
- * Each result also counts the processes that computed it.
+ * Each result also carries the pids of the processes that computed it.
  *
  * <p>Usage: {@code Fib [n]} (default 10).
  */
 public final class Fib {
   private Fib() {}
 
-  /** fib(n), and how many worker processes computed it. */
-  record Result(int value, int processes) implements Serializable {}
+  /** fib(n), and the pids of the worker processes that computed it, one per call. */
+  record Result(int value, ArrayList<Long> pids) implements Serializable {}
 
   public static void main(String[] args) {
     Examples.runMain("Fib", Fib::run, args);
@@ -28,12 +30,15 @@ public final class Fib {
   /** One worker process for this call, and (nested inside it) one for each recursive call. */
   static CompletableFuture<Result> fib(int n) {
     return Parallel.run(() -> {
+      ArrayList<Long> pids = new ArrayList<>(List.of(ProcessHandle.current().pid()));
       if (n < 2) {
-        return new Result(n, 1);
+        return new Result(n, pids);
       }
       Result f1 = fib(n - 1).join();
       Result f2 = fib(n - 2).join();
-      return new Result(f1.value() + f2.value(), 1 + f1.processes() + f2.processes());
+      pids.addAll(f1.pids());
+      pids.addAll(f2.pids());
+      return new Result(f1.value() + f2.value(), pids);
     });
   }
 
@@ -55,10 +60,13 @@ public final class Fib {
       System.out.println("main pid " + Examples.pid() + ": computing fib(" + n + "), one process per call");
       long start = System.nanoTime();
       Result r = fib(n).join();
-      System.out.printf("fib(%d) = %d, computed by %d worker processes in %.2f s%n",
-          n, r.value(), r.processes(), Examples.seconds(start));
+      int processes = new HashSet<>(r.pids()).size();
+      System.out.printf("fib(%d) = %d, computed by %d worker processes (%d distinct pids, from %d to %d) in %.2f s%n",
+          n, r.value(), r.pids().size(), processes, r.pids().stream().mapToLong(p -> p).min().orElse(0),
+          r.pids().stream().mapToLong(p -> p).max().orElse(0), Examples.seconds(start));
       check(r.value() == want[0], "fib(" + n + ") = " + r.value() + ", expected " + want[0]);
-      check(r.processes() == want[1], r.processes() + " processes, expected " + want[1]);
+      check(processes == want[1], processes + " distinct worker processes, expected " + want[1]);
+      check(!r.pids().contains(Examples.pid()), "a call ran in the main process");
     } finally {
       Parallel.shutdown().join();
     }
