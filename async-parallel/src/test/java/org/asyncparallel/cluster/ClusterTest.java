@@ -166,6 +166,42 @@ class ClusterTest {
   }
 
   @Test
+  void aChannelSentInAMessageToAnotherMachineWorksThere() throws Exception {
+    try (Hub<String, String> results = Parallel.hub()) {
+      Inbox<HubEvent.Data<String>> inbox = results.listenSimple();
+      Spawned<Channel<String, String>, String, String> relay =
+          Parallel.<Channel<String, String>, String, String>spawn(Where.on(net.host(1)), hub -> {
+            Channel<String, String> back = hub.listenSimple().take().message();
+            back.write("hello from " + hostname() + " through a channel that came in a message");
+            back.flushed().get();
+            return "sent";
+          }).get(60, TimeUnit.SECONDS);
+      relay.channel().write(results.openChannel());
+      assertThat(relay.result().get(60, TimeUnit.SECONDS)).isEqualTo("sent");
+      assertThat(inbox.take().message()).isEqualTo("hello from aptns1 through a channel that came in a message");
+    }
+  }
+
+  @Test
+  void garbageOnTheMastersTcpPortIsDroppedAndNothingIsDeserialized() throws Exception {
+    try (Hub<String, String> hub = Parallel.hub()) {
+      int port = org.asyncparallel.internal.runtime.ProcessRuntime.addressOf(hub).endpoint().port();
+      assertThat(port).isPositive();
+      for (byte[] garbage : List.of("GET / HTTP/1.1\r\nHost: x\r\nUser-Agent: test\r\nAccept: */*\r\n\r\n"
+          .getBytes(java.nio.charset.StandardCharsets.US_ASCII), new byte[] {(byte) 0xac, (byte) 0xed, 0, 5, 0x73, 0x72,
+          0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})) {
+        try (var socket = new java.net.Socket()) {
+          socket.connect(new java.net.InetSocketAddress("10.77.0.1", port), 5_000);
+          socket.setSoTimeout(15_000);
+          socket.getOutputStream().write(garbage);
+          assertThat(socket.getInputStream().read()).as("dropped").isEqualTo(-1);
+        }
+      }
+      assertThat(Parallel.run(Where.on(net.host(1)), () -> 3).get(60, TimeUnit.SECONDS)).isEqualTo(3);
+    }
+  }
+
+  @Test
   void remoteOutputReachesTheMainProcess() throws Exception {
     PrintStream out = System.out;
     PrintStream err = System.err;
