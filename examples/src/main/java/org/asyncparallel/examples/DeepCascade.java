@@ -38,7 +38,7 @@ public final class DeepCascade {
 
   static void run(String[] args) throws Exception {
     List<Integer> depths = Examples.ints(args, List.of(1, 2, 10, 100));
-    Parallel.init();
+    Examples.initRuntime();
     try {
       System.out.println("main pid " + Examples.pid() + ": cascades of depths " + depths);
       for (int depth : depths) {

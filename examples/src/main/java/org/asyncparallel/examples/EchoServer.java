@@ -105,7 +105,7 @@ public final class EchoServer {
 
   static void run(String[] args) throws Exception {
     int clients = Examples.ints(args, List.of(100)).get(0);
-    Parallel.init();
+    Examples.initRuntime();
     try {
       System.out.println("main pid " + Examples.pid() + ": spawning the echo server");
       Spawned<Msg, Msg, String> server = Parallel.spawn(server()).join();

@@ -44,6 +44,29 @@ public final class Examples {
     PROGRAMS.put("EchoServer", EchoServer::run);
   }
 
+  /**
+   * Starts the runtime: on this machine only, or, when the environment variable
+   * {@code ASYNCPARALLEL_CLUSTER} lists worker machines (separated by spaces or commas), on a
+   * cluster of this machine and those, reached with the command in {@code ASYNCPARALLEL_SSH}
+   * (default {@code ssh -o BatchMode=yes}).
+   */
+  static void initRuntime() throws java.net.UnknownHostException {
+    String machines = System.getenv().getOrDefault("ASYNCPARALLEL_CLUSTER", "").trim();
+    if (machines.isEmpty()) {
+      org.asyncparallel.Parallel.init();
+      return;
+    }
+    var cluster = new org.asyncparallel.Cluster(java.net.InetAddress.getLocalHost().getHostName(),
+        List.of(machines.split("[\\s,]+")));
+    var config = org.asyncparallel.Config.builder().cluster(cluster);
+    String ssh = System.getenv().getOrDefault("ASYNCPARALLEL_SSH", "").trim();
+    if (!ssh.isEmpty()) {
+      config.sshCommand(ssh.split("\\s+"));
+    }
+    org.asyncparallel.Parallel.init(config.build());
+    System.out.println("cluster: this machine and " + cluster.workerMachines());
+  }
+
   public static void main(String[] args) {
     List<String> requests = new ArrayList<>();
     for (String arg : args) { // one argument may hold several, as from -Dexamples="Fib PingPong"

@@ -55,7 +55,7 @@ public final class Fib {
   static void run(String[] args) throws Exception {
     int n = Examples.ints(args, List.of(10)).get(0);
     int[] want = expected(n);
-    Parallel.init();
+    Examples.initRuntime();
     try {
       System.out.println("main pid " + Examples.pid() + ": computing fib(" + n + "), one process per call");
       long start = System.nanoTime();

@@ -31,7 +31,8 @@ public final class PingPong {
   static Body<String, String, String> ponger() {
     return hub -> {
       long me = ProcessHandle.current().pid();
-      System.out.println("  worker pid " + me + ": listening");
+      String host = java.net.InetAddress.getLocalHost().getHostName();
+      System.out.println("  worker pid " + me + " on " + host + ": listening");
       int answered = 0;
       for (HubEvent.Data<String> m : hub.listenSimple()) {
         System.out.println("  worker pid " + me + ": read " + m.message() + " from " + m.client()
@@ -45,7 +46,7 @@ public final class PingPong {
 
   static void run(String[] args) throws Exception {
     int count = Examples.ints(args, List.of(5)).get(0);
-    Parallel.init();
+    Examples.initRuntime();
     try {
       System.out.println("main pid " + pid() + ": spawning the ponger with Where.random()");
       Spawned<String, String, String> spawned = Parallel.spawn(Where.random(), ponger()).join();

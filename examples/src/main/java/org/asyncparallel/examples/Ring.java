@@ -82,7 +82,7 @@ public final class Ring {
 
   static void run(String[] args) throws Exception {
     int limit = Examples.ints(args, List.of(1000)).get(0);
-    Parallel.init();
+    Examples.initRuntime();
     try {
       System.out.println("main pid " + Examples.pid() + ": making the ring");
       Hub<Integer, Integer> hub = Parallel.hub();

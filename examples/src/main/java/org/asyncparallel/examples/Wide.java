@@ -30,7 +30,7 @@ public final class Wide {
 
   static void run(String[] args) throws Exception {
     List<Integer> widths = Examples.ints(args, List.of(1, 2, 10, 100));
-    Parallel.init();
+    Examples.initRuntime();
     try {
       System.out.println("main pid " + Examples.pid() + ": widths " + widths);
       for (int n : widths) {
