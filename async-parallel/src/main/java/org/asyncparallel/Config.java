@@ -28,8 +28,10 @@ public final class Config {
   private final Duration machineTimeout;
   private final String masterAddress;
   private final Duration startupTimeout;
+  private final int spareWorkers;
 
   private Config(Builder b) {
+    this.spareWorkers = b.spareWorkers;
     this.machineTimeout = b.machineTimeout;
     this.masterAddress = b.masterAddress;
     this.startupTimeout = b.startupTimeout;
@@ -94,13 +96,18 @@ public final class Config {
     return startupTimeout;
   }
 
+  /** How many worker JVMs the main process keeps started and connected, waiting for a task. */
+  public int spareWorkers() {
+    return spareWorkers;
+  }
+
   @Override
   public String toString() {
     return "Config[cluster=" + cluster + ", sshCommand=" + sshCommand
         + ", workerJvmOptions=" + workerJvmOptions + ", javaCommand=" + javaCommand
         + ", maxMessageBytes=" + maxMessageBytes + ", shutdownGracePeriod=" + shutdownGracePeriod
         + ", machineTimeout=" + machineTimeout + ", masterAddress=" + masterAddress
-        + ", startupTimeout=" + startupTimeout + "]";
+        + ", startupTimeout=" + startupTimeout + ", spareWorkers=" + spareWorkers + "]";
   }
 
   /** Builds a {@link Config}. Not thread-safe; each setter returns this builder. */
@@ -114,8 +121,20 @@ public final class Config {
     private Duration machineTimeout = Duration.ofSeconds(6);
     private String masterAddress = "";
     private Duration startupTimeout = Duration.ofSeconds(60);
+    private int spareWorkers = 2;
 
     private Builder() {}
+
+    /**
+     * How many worker JVMs to keep started and connected ahead of demand on this machine (default
+     * 2; 0 starts each worker when it is asked for). A spare still runs exactly one task, in a
+     * process of its own, and is replaced as soon as it is taken, so {@code run} does not wait for
+     * a JVM to start. Each spare costs an idle JVM's memory.
+     */
+    public Builder spareWorkers(int spares) {
+      this.spareWorkers = spares;
+      return this;
+    }
 
     /**
      * How long a worker machine may be silent before it is declared lost (default 6 s; the agent
@@ -193,6 +212,9 @@ public final class Config {
     public Config build() {
       if (maxMessageBytes < 4096) {
         throw new IllegalArgumentException("maxMessageBytes must be at least 4096, was " + maxMessageBytes);
+      }
+      if (spareWorkers < 0 || spareWorkers > 256) {
+        throw new IllegalArgumentException("spareWorkers must be between 0 and 256, was " + spareWorkers);
       }
       if (machineTimeout.compareTo(Duration.ofSeconds(2)) < 0) {
         throw new IllegalArgumentException("machineTimeout must be at least 2 s (heartbeats are 1 s apart), was "

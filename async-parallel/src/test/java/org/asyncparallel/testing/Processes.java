@@ -12,8 +12,7 @@ public final class Processes {
     long deadline = System.currentTimeMillis() + millis;
     List<ProcessHandle> left;
     do {
-      left = ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
-          .filter(p -> !isAgentSession(p)).toList();
+      left = busyDescendants();
       if (left.isEmpty()) {
         return left;
       }
@@ -32,6 +31,16 @@ public final class Processes {
       Thread.sleep(50);
     }
     return pids.stream().noneMatch(Processes::isAlive);
+  }
+
+  /**
+   * The live descendants of the test JVM, less what belongs to a running runtime rather than to a
+   * run: the spare workers waiting for a task, and the ssh sessions of cluster agents.
+   */
+  public static List<ProcessHandle> busyDescendants() {
+    var idle = org.asyncparallel.internal.runtime.ProcessRuntime.idleWorkerPids();
+    return ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
+        .filter(p -> !isAgentSession(p) && !idle.contains(p.pid())).toList();
   }
 
   /** An ssh client running a cluster agent: part of a live runtime, not a leak. */

@@ -75,8 +75,9 @@ public final class WorkerProcess implements WorkerHandle {
   @Override
   public String describeExit() {
     try {
-      stdout.awaitEnd(1000);
-      stderr.awaitEnd(1000);
+      // the pipes of a dead process end at once; the wait only covers a busy machine's scheduling
+      stdout.awaitEnd(5_000);
+      stderr.awaitEnd(5_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

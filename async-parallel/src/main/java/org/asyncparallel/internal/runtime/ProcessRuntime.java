@@ -100,7 +100,7 @@ public final class ProcessRuntime {
       try {
         supervisor[0] = new Supervisor(settings,
             new LocalLauncher(config.javaCommand(), config.workerJvmOptions()),
-            config.shutdownGracePeriod(), hubs.endpoint());
+            config.shutdownGracePeriod(), hubs.endpoint(), config.spareWorkers());
       } catch (RuntimeException e) {
         directory.close();
         throw new ParallelException("cannot start the runtime: " + e.getMessage(), e);
@@ -110,6 +110,7 @@ public final class ProcessRuntime {
         startMachines(config, settings, hubs, supervisor[0], directory);
       }
       Runtime.getRuntime().addShutdownHook(runtime.shutdownHook);
+      supervisor[0].start();
       current = runtime;
       last = runtime;
     }
@@ -279,6 +280,15 @@ public final class ProcessRuntime {
   /** A worker's new hub for its body; returns it with its address. */
   public <A, B> Hub<A, B> newHubForBody() {
     return hubs.newHub();
+  }
+
+  /**
+   * Pids of the main process's workers that have no job yet (spares, and those still starting):
+   * they belong to the runtime, not to any run. Empty without a runtime. For tests and tools.
+   */
+  public static java.util.Set<Long> idleWorkerPids() {
+    ProcessRuntime runtime = current;
+    return runtime != null && runtime.gateway instanceof Supervisor s ? s.idlePids() : java.util.Set.of();
   }
 
   /** The address of a hub made by {@link #newHubForBody}. */

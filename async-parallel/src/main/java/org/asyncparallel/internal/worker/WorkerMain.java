@@ -14,7 +14,10 @@ import org.asyncparallel.internal.Threads;
 import org.asyncparallel.internal.codec.Codec;
 import org.asyncparallel.internal.launch.Bootstrap;
 import org.asyncparallel.internal.runtime.ProcessRuntime;
+import org.asyncparallel.internal.wire.Endpoint;
+import org.asyncparallel.internal.wire.HubAddress;
 import org.asyncparallel.internal.wire.JobKind;
+import org.asyncparallel.internal.wire.MessageCodec;
 import org.asyncparallel.internal.wire.Message;
 import org.asyncparallel.internal.wire.RemoteError;
 
@@ -54,9 +57,33 @@ public final class WorkerMain {
       System.exit(2);
       return;
     }
+    warmUp(runtime);
     Message.Assign assign = assignment.join();
     Message outcome = perform(runtime, assign);
     finish(runtime, outcome);
+  }
+
+  /**
+   * While it waits for its task, a worker runs once, on a task of its own, the code every task
+   * needs: Java serialization and the rebuilding of a serializable lambda (tens of milliseconds
+   * of class loading when cold), so that its real task starts warm.
+   */
+  private static void warmUp(ProcessRuntime runtime) {
+    try {
+      int max = runtime.settings().maxFrameBytes();
+      Task<Integer> probe = () -> 42;
+      Object back = Codec.decode(Codec.encode(probe, "the warm-up task", max), "the warm-up task");
+      Object value = ((Task<?>) back).call();
+      byte[] result = Codec.encode(value, "the warm-up result", max);
+      Codec.decode(result, "the warm-up result");
+      for (Message m : new Message[] {new Message.Result(0, result), new Message.HubReady(0,
+          new HubAddress(new Endpoint("", "", "", 0), 0)), new Message.Failure(0, RemoteError.of(new IllegalStateException())),
+          new Message.Request(0, "", JobKind.RUN, result), new Message.Data(result)}) {
+        MessageCodec.decode(MessageCodec.encode(m));
+      }
+    } catch (Exception e) {
+      // warming is an optimization only
+    }
   }
 
   private static Message perform(ProcessRuntime runtime, Message.Assign assign) {
