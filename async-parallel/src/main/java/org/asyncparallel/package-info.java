@@ -97,6 +97,12 @@
  *       larger ones.
  *   <li>Workers inherit neither your JVM options nor your system properties; pass what they need
  *       with {@link org.asyncparallel.Config.Builder#workerJvmOptions}.
+ *   <li>Workers run from a copy of your class path: jars in a content-addressed cache
+ *       ({@code /tmp/asyncparallel-cache-<uid>}), class directories packed into jars. Code that
+ *       reads its own class files by path sees those jars.
+ *   <li>The main process keeps a few spare workers started ({@link
+ *       org.asyncparallel.Config.Builder#spareWorkers}), so a few idle JVMs are part of a
+ *       running runtime.
  * </ul>
  */
 package org.asyncparallel;

@@ -36,7 +36,7 @@ public final class AgentMain {
   private final AgentLink link;
   private final RuntimeSettings workerSettings;
   private final Endpoint root;
-  private final LocalLauncher launcher = new LocalLauncher(null, List.of());
+  private final LocalLauncher launcher = new LocalLauncher(null, List.of(), null);
   private final Map<Long, WorkerProcess> workers = new ConcurrentHashMap<>();
   private final RuntimeDirectory directory;
 

@@ -19,6 +19,7 @@ import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import org.asyncparallel.ParallelException;
+import org.asyncparallel.internal.launch.CodeCache;
 
 /**
  * This process's class path as content-addressed jars, for shipping to worker machines: each jar
@@ -28,9 +29,10 @@ import org.asyncparallel.ParallelException;
  */
 public final class ClassPathBundle {
   /** One piece of the class path. */
-  record Piece(String origin, String name, Path file, byte[] packed) {
+  public record Piece(String origin, String name, Path file, byte[] packed) implements CodeCache.Piece {
     /** The bytes to send. */
-    byte[] bytes() {
+    @Override
+    public byte[] bytes() {
       try {
         return packed != null ? packed : Files.readAllBytes(file);
       } catch (IOException e) {
@@ -39,6 +41,7 @@ public final class ClassPathBundle {
     }
   }
 
+  private static volatile ClassPathBundle ofThisProcess;
   private final List<Piece> pieces;
 
   private ClassPathBundle(List<Piece> pieces) {
@@ -51,6 +54,15 @@ public final class ClassPathBundle {
    * @throws ParallelException naming an entry that cannot be read
    */
   public static ClassPathBundle ofThisProcess() {
+    ClassPathBundle bundle = ofThisProcess;
+    if (bundle == null) {
+      bundle = build(); // the class path of a JVM does not change: once is enough
+      ofThisProcess = bundle;
+    }
+    return bundle;
+  }
+
+  private static ClassPathBundle build() {
     Set<Path> entries = new LinkedHashSet<>();
     for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
       if (!entry.isEmpty()) {
@@ -74,7 +86,7 @@ public final class ClassPathBundle {
     return new ClassPathBundle(pieces);
   }
 
-  List<Piece> pieces() {
+  public List<Piece> pieces() {
     return pieces;
   }
 

@@ -1,13 +1,16 @@
 package org.asyncparallel.internal.launch;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Starts worker JVMs on this machine: the same JDK (unless configured) and class path as this
- * process, the library's {@code WorkerMain} as entry point, and the bootstrap record on stdin.
+ * Starts worker JVMs on this machine: the same JDK (unless configured), the given class path (the
+ * code cache's jars when it could be made, else this process's class path), the library's
+ * {@code WorkerMain} as entry point, and the bootstrap record on stdin. Workers share a
+ * class-data-sharing archive when the class path allows one ({@link SharedArchive}).
  */
 public final class LocalLauncher {
   /** JVM options for every worker, before the user's: small and quick to start. */
@@ -18,16 +21,21 @@ public final class LocalLauncher {
   private final String java;
   private final List<String> userOptions;
   private final String classPath;
+  private final SharedArchive archive;
 
   /**
    * @param javaCommand the launcher, or null for the one running this process
    * @param userOptions extra JVM options, after the defaults
+   * @param classPath the workers' class path, or null for this process's
    */
-  public LocalLauncher(String javaCommand, List<String> userOptions) {
+  public LocalLauncher(String javaCommand, List<String> userOptions, List<String> classPath) {
     this.java = javaCommand != null ? javaCommand
         : Path.of(System.getProperty("java.home"), "bin", "java").toString();
     this.userOptions = List.copyOf(userOptions);
-    this.classPath = System.getProperty("java.class.path");
+    List<String> entries = classPath != null ? classPath
+        : List.of(System.getProperty("java.class.path").split(File.pathSeparator));
+    this.classPath = String.join(File.pathSeparator, entries);
+    this.archive = SharedArchive.forClassPath(this.java, entries);
   }
 
   /**
@@ -39,12 +47,17 @@ public final class LocalLauncher {
     List<String> command = new ArrayList<>();
     command.add(java);
     command.addAll(DEFAULT_OPTIONS);
+    List<String> archiveOptions = archive == null ? List.of() : archive.options();
+    command.addAll(archiveOptions);
     command.add("-Dasyncparallel.worker=" + workerId);
     command.addAll(userOptions);
     command.add("-cp");
     command.add(classPath);
     command.add(MAIN);
     Process process = new ProcessBuilder(command).start();
+    if (archive != null) {
+      archive.started(process, archiveOptions);
+    }
     String tag = "worker-" + process.pid();
     var stdout = OutputPump.start("stdout-" + tag, process.getInputStream(), () -> System.out);
     var stderr = OutputPump.start("stderr-" + tag, process.getErrorStream(), () -> System.err);

@@ -99,7 +99,7 @@ public final class ProcessRuntime {
       var hubs = new HubHost(settings, (connected, hello) -> supervisor[0].onHello(connected, hello));
       try {
         supervisor[0] = new Supervisor(settings,
-            new LocalLauncher(config.javaCommand(), config.workerJvmOptions()),
+            new LocalLauncher(config.javaCommand(), config.workerJvmOptions(), workerClassPath()),
             config.shutdownGracePeriod(), hubs.endpoint(), config.spareWorkers());
       } catch (RuntimeException e) {
         directory.close();
@@ -113,6 +113,19 @@ public final class ProcessRuntime {
       supervisor[0].start();
       current = runtime;
       last = runtime;
+    }
+  }
+
+  /**
+   * The local workers' class path: this process's class path as jars in the code cache (so that
+   * workers can share a class-data archive), or null (this process's own class path, as it is)
+   * when the cache cannot be written.
+   */
+  private static List<String> workerClassPath() {
+    try {
+      return org.asyncparallel.internal.launch.CodeCache.materialize(ClassPathBundle.ofThisProcess().pieces());
+    } catch (IOException | RuntimeException e) {
+      return null;
     }
   }
 
