@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Timeout;
  * be left: neither a descendant of this JVM nor any process carrying the child's marker in its
  * environment (worker JVMs inherit it, so an orphaned worker is found too).
  *
- * <p>Timeouts are generous: the heavy programs (Fib's 177 nested JVMs, a 100-deep cascade, 125
- * JVMs for 25 echo clients) take 30-75 s each on an idle 2-core machine and about twice that when
+ * <p>Timeouts are generous: the heavy programs (Fib's 177 nested JVMs, a 100-deep cascade, 501
+ * JVMs for 100 echo clients) take 30-75 s each on an idle 2-core machine and about twice that when
  * other builds share it.
  */
 class ExamplesTest {
@@ -131,19 +131,19 @@ class ExamplesTest {
   }
 
   /**
-   * 25 clients, not the original's 100: each client (5 worker JVMs) takes 2-4 s on a 2-core
-   * machine, so 100 take 200-300 s; 25 take 70-110 s.
+   * The original's full size: 100 clients one after the other, each with 4 sub-workers (501
+   * worker JVMs in all; about 140 s on an idle 2-core machine).
    */
   @Test
   @Timeout(value = 10, unit = TimeUnit.MINUTES)
   void echoServer(TestInfo info) throws Exception {
-    Run run = runProgram(info, Duration.ofMinutes(9), EchoServer.class, "25");
+    Run run = runProgram(info, Duration.ofMinutes(9), EchoServer.class, "100");
     assertSucceeded(run, "EchoServer OK");
     assertThat(run.stdout()).as(run.describe())
         .contains("main: echo of foo ok")
-        .contains("main: client 24 ok")
-        .contains("main: 25 clients and 100 sub-workers ok, 125 distinct worker pids")
-        .contains("echoed 126 messages to 126 clients");
+        .contains("main: client 99 ok")
+        .contains("main: 100 clients and 400 sub-workers ok, 500 distinct worker pids")
+        .contains("echoed 501 messages to 501 clients");
   }
 
   /** The launcher: several programs in one JVM, one runtime after the other, with a summary. */

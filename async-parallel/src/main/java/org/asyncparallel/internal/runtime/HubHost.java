@@ -21,7 +21,11 @@ import org.asyncparallel.internal.wire.MessageCodec;
  * hub and {@code HELLO} to the supervisor (root only; elsewhere the socket is dropped).
  */
 final class HubHost {
-  static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+  /**
+   * How long a new connection may take to authenticate and say what it wants. Generous: on a
+   * machine starting a hundred JVMs at once, a legitimate worker can be starved for seconds.
+   */
+  static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(30);
 
   private final RuntimeSettings settings;
   private final BiConsumer<Connected, Message.Hello> onHello;

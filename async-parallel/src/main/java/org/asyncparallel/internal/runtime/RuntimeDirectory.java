@@ -30,16 +30,32 @@ public final class RuntimeDirectory implements AutoCloseable {
     this.lock = lock;
   }
 
-  /** Removes stale directories, then creates and locks this runtime's. */
+  /**
+   * Removes stale directories, then creates and locks this runtime's. The directory is made and
+   * locked under a name the clean-up ignores, and only then renamed into place, so another
+   * runtime's clean-up never sees it unlocked.
+   */
   public static RuntimeDirectory create(long runtimeId) {
     Path base = base();
     removeStale(base);
     Path dir = base.resolve(PREFIX + Long.toHexString(runtimeId));
+    Path making = base.resolve(".making-" + PREFIX + Long.toHexString(runtimeId));
+    FileChannel channel = null;
     try {
-      Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-      FileChannel channel = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      return new RuntimeDirectory(dir, channel, channel.lock());
+      Files.createDirectory(making, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      channel = FileChannel.open(making.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      FileLock lock = channel.lock();
+      Files.move(making, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      return new RuntimeDirectory(dir, channel, lock);
     } catch (IOException e) {
+      if (channel != null) {
+        try {
+          channel.close();
+        } catch (IOException ignored) {
+          // going anyway
+        }
+      }
+      deleteTree(making);
       throw new ParallelException("cannot create the runtime's socket directory " + dir + ": " + e, e);
     }
   }
