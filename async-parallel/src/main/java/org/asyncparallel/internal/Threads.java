@@ -10,9 +10,14 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  * {@code asyncparallel-<role>} (see {@code docs/CONCURRENCY.md}).
  */
 public final class Threads {
-  /** Completes futures and runs their callbacks: one virtual thread per completion. */
-  public static final ExecutorService CALLBACKS = Executors.newThreadPerTaskExecutor(
-      Thread.ofVirtual().name("asyncparallel-callback-", 0).factory());
+  /**
+   * Completes futures and runs their callbacks: a cached pool of daemon platform threads (idle
+   * ones end after 30 s). Platform, not virtual, threads: a worker JVM then never starts the
+   * virtual-thread scheduler and its pollers, and a completion wakes its thread directly.
+   */
+  public static final ExecutorService CALLBACKS = new java.util.concurrent.ThreadPoolExecutor(0, Integer.MAX_VALUE,
+      30, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(),
+      Thread.ofPlatform().daemon().name("asyncparallel-callback-", 0).stackSize(512 * 1024).factory());
 
   /** Timeouts (handshakes, grace periods). Its tasks only close sockets or kill processes. */
   public static final ScheduledExecutorService TIMER = timer();
@@ -27,9 +32,9 @@ public final class Threads {
     return thread;
   }
 
-  /** Starts a virtual thread for work off the latency path (handshakes of accepted sockets). */
-  public static Thread startVirtual(String role, Runnable body) {
-    return Thread.ofVirtual().name("asyncparallel-" + role).start(body);
+  /** Runs a short task off the caller's thread (handshakes of accepted sockets), on the pool. */
+  public static void runSoon(Runnable body) {
+    CALLBACKS.execute(body);
   }
 
   private static ScheduledExecutorService timer() {

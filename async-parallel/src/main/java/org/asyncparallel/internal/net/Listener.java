@@ -109,7 +109,7 @@ public final class Listener implements AutoCloseable {
         Connected.closeQuietly(socket);
         continue;
       }
-      Threads.startVirtual("handshake", () -> authenticate(socket));
+      Threads.runSoon(() -> authenticate(socket));
     }
   }
 
