@@ -57,10 +57,24 @@ public final class WorkerMain {
       System.exit(2);
       return;
     }
-    warmUp(runtime);
-    Message.Assign assign = assignment.join();
+    Message.Assign assign = awaitAssignment(runtime, assignment);
     Message outcome = perform(runtime, assign);
     finish(runtime, outcome);
+  }
+
+  /**
+   * A worker started for a waiting job gets it within a moment of its HELLO and goes straight on;
+   * a spare warms up while it waits.
+   */
+  private static Message.Assign awaitAssignment(ProcessRuntime runtime, CompletableFuture<Message.Assign> assignment) {
+    try {
+      return assignment.get(20, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      warmUp(runtime);
+      return assignment.join();
+    } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+      return assignment.join();
+    }
   }
 
   /**
