@@ -1,10 +1,9 @@
 package org.asyncparallel.internal.wire;
 
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.security.SecureRandom;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The runtime's shared secret: 32 random bytes drawn at {@code init}, handed to workers on their
@@ -13,15 +12,13 @@ import javax.crypto.spec.SecretKeySpec;
 public final class Secret {
   /** Length of the secret and of every MAC, in bytes. */
   public static final int BYTES = 32;
-  private static final SecureRandom RANDOM = new SecureRandom();
-
-  private final SecretKeySpec key;
+  private final byte[] key;
 
   private Secret(byte[] bytes) {
     if (bytes.length != BYTES) {
       throw new IllegalArgumentException("a secret has " + BYTES + " bytes, not " + bytes.length);
     }
-    this.key = new SecretKeySpec(bytes, "HmacSHA256");
+    this.key = bytes;
   }
 
   /** A new random secret. */
@@ -36,32 +33,41 @@ public final class Secret {
 
   /** The raw bytes, for the bootstrap record only. */
   public byte[] bytes() {
-    return key.getEncoded();
+    return key.clone();
   }
 
   /** HMAC-SHA256 of the concatenated parts under this secret. */
   public byte[] mac(byte[]... parts) {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(key);
-      for (byte[] part : parts) {
-        mac.update(part);
-      }
-      return mac.doFinal();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HmacSHA256 is not available in this JDK", e);
-    }
+    return Sha256.hmac(key, parts);
   }
 
   /** Constant-time comparison. */
   public static boolean same(byte[] a, byte[] b) {
-    return MessageDigest.isEqual(a, b);
+    if (a.length != b.length) {
+      return false;
+    }
+    int difference = 0;
+    for (int i = 0; i < a.length; i++) {
+      difference |= a[i] ^ b[i];
+    }
+    return difference == 0;
   }
 
-  /** {@code n} bytes from a {@link SecureRandom}. */
+  /**
+   * {@code n} unpredictable bytes: from {@code /dev/urandom} (the kernel's CSPRNG, the source the
+   * JDK's NativePRNG reads too, without the ~50 ms the JDK's security providers take to start in a
+   * new JVM), or from a {@link SecureRandom} where there is none.
+   */
   public static byte[] randomBytes(int n) {
     byte[] bytes = new byte[n];
-    RANDOM.nextBytes(bytes);
+    try (InputStream urandom = new FileInputStream("/dev/urandom")) {
+      if (urandom.readNBytes(bytes, 0, n) == n) {
+        return bytes;
+      }
+    } catch (IOException e) {
+      // not Linux-like: the JDK's generator below
+    }
+    new SecureRandom().nextBytes(bytes);
     return bytes;
   }
 
