@@ -162,7 +162,7 @@ final class LocalPool {
     try {
       worker = launcher.start(id);
     } catch (IOException | RuntimeException e) {
-      failFirstWaiting(new Message.Died(0, "could not start a worker JVM: " + e.getMessage()));
+      failFirstWaiting("could not start a worker JVM: " + e.getMessage());
       return;
     }
     synchronized (this) {
@@ -181,19 +181,19 @@ final class LocalPool {
       deathsInARow++;
     }
     Threads.CALLBACKS.execute(() -> {
-      failFirstWaiting(new Message.Died(0, worker.describeExit() + " (before it connected to the main process)"));
+      failFirstWaiting(worker.describeExit() + " (before it connected to the main process)");
       replenish();
     });
   }
 
-  private void failFirstWaiting(Message.Died died) {
+  private void failFirstWaiting(String reason) {
     Job job;
     synchronized (this) {
       deathsInARow = Math.max(deathsInARow, 1);
       job = nextWaiting();
     }
     if (job != null) {
-      job.finish(new Message.Died(job.id, died.reason()));
+      job.finish(new Message.Died(job.id, reason));
     }
   }
 

@@ -241,38 +241,37 @@ public final class ProcessRuntime {
   /** See {@code Parallel.run}. */
   @SuppressWarnings("unchecked")
   public <T> CompletableFuture<T> run(Where where, Task<T> task) {
-    Objects.requireNonNull(where, "where");
-    Objects.requireNonNull(task, "task");
-    Submission submission;
-    try {
-      submission = submit(where, JobKind.RUN, task, "the task");
-    } catch (ParallelException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    return (CompletableFuture<T>) (CompletableFuture<?>) submission.result();
+    return (CompletableFuture<T>) submit(where, JobKind.RUN, Objects.requireNonNull(task, "task"), "the task");
   }
 
   /** See {@code Parallel.spawn}. */
   @SuppressWarnings("unchecked")
   public <A, B, R> CompletableFuture<Spawned<A, B, R>> spawn(Where where, Body<A, B, R> body) {
+    return (CompletableFuture<Spawned<A, B, R>>) submit(where, JobKind.SPAWN, Objects.requireNonNull(body, "body"),
+        "the body");
+  }
+
+  /**
+   * Checks the machine and serializes the closure on the caller's thread, then hands the job to
+   * the gateway. Returns the caller's future: the result for a run, the {@code Spawned} for a
+   * spawn; a bad machine or closure fails it at once, before any process starts.
+   *
+   * @throws IllegalStateException if the runtime has been shut down
+   */
+  private CompletableFuture<?> submit(Where where, JobKind kind, Object closure, String what) {
     Objects.requireNonNull(where, "where");
-    Objects.requireNonNull(body, "body");
-    Submission submission;
+    checkRunning();
+    byte[] bytes;
+    String machine;
     try {
-      submission = submit(where, JobKind.SPAWN, body, "the body");
+      machine = placement.choose(where);
+      bytes = Codec.encode(closure, what, settings.maxFrameBytes());
     } catch (ParallelException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return (CompletableFuture<Spawned<A, B, R>>) (CompletableFuture<?>) submission.spawned();
-  }
-
-  private Submission submit(Where where, JobKind kind, Object closure, String what) {
-    checkRunning();
-    String machine = placement.choose(where);
-    byte[] bytes = Codec.encode(closure, what, settings.maxFrameBytes());
     var submission = new Submission(kind);
     submission.attach(gateway.submit(machine, kind, bytes, submission));
-    return submission;
+    return kind == JobKind.RUN ? submission.result() : submission.spawned();
   }
 
   /** See {@code Parallel.hub}. */
