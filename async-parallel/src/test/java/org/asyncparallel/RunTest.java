@@ -227,8 +227,8 @@ class RunTest {
         Thread.sleep(60_000);
         return 1;
       });
-      while (!Files.exists(Path.of(path))) {
-        Thread.sleep(10);
+      while (!Files.exists(Path.of(path)) || Files.size(Path.of(path)) == 0) {
+        Thread.sleep(10); // until the inner worker has written its whole pid, not just made the file
       }
       return inner.cancel(true);
     }).get();
