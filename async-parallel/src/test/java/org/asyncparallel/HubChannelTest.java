@@ -140,12 +140,12 @@ class HubChannelTest {
   void listenSimpleEndsWhenTheHubCloses() throws Exception {
     Hub<String, String> hub = Parallel.hub();
     Inbox<HubEvent.Data<String>> messages = hub.listenSimple();
+    var seen = new java.util.concurrent.atomic.AtomicInteger();
     var consumer = CompletableFuture.supplyAsync(() -> {
-      int n = 0;
       for (HubEvent.Data<String> ignored : messages) {
-        n++;
+        seen.incrementAndGet();
       }
-      return n;
+      return seen.get();
     });
     Channel<String, String> channel = hub.openChannel();
     Parallel.run(() -> {
@@ -154,7 +154,10 @@ class HubChannelTest {
       channel.flushed().get();
       return 0;
     }).get();
-    Thread.sleep(200);
+    for (int i = 0; i < 1000 && seen.get() < 2; i++) {
+      Thread.sleep(10);
+    }
+    assertThat(consumer).as("the loop still runs while the hub is open").isNotDone();
     hub.close();
     assertThat(consumer.get(10, TimeUnit.SECONDS)).isEqualTo(2);
   }
