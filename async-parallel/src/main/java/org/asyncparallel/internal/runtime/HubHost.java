@@ -91,15 +91,9 @@ final class HubHost {
     }
   }
 
-  /** Waits at most {@code millis} for every hub's sends to be written out. */
-  void awaitFlushed(long millis) {
-    for (RealHub<?, ?> hub : List.copyOf(hubs.values())) {
-      try {
-        hub.flushed().get(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
-      } catch (Exception e) {
-        // best effort on the way out
-      }
-    }
+  /** For each hub, a future of its sends so far being written out. */
+  List<java.util.concurrent.CompletableFuture<Void>> flushes() {
+    return hubs.values().stream().map(RealHub::flushed).toList();
   }
 
   private void accept(Connected connected, Message first) {

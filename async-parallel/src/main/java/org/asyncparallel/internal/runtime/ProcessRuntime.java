@@ -313,15 +313,13 @@ public final class ProcessRuntime {
    * was sent (a worker does this before it reports its result and exits).
    */
   public void flushAll(long millis) {
-    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(millis);
-    hubs.awaitFlushed(millis);
-    for (Connection channel : List.copyOf(channels)) {
-      long left = deadline - System.nanoTime();
-      try {
-        channel.flushed().get(Math.max(0, left), java.util.concurrent.TimeUnit.NANOSECONDS);
-      } catch (Exception e) {
-        // ended (then what it had was written or is lost with its peer) or out of time
-      }
+    var pending = new java.util.ArrayList<>(hubs.flushes());
+    List.copyOf(channels).forEach(channel -> pending.add(channel.flushed()));
+    try {
+      CompletableFuture.allOf(pending.stream().map(f -> f.exceptionally(e -> null)).toArray(CompletableFuture[]::new))
+          .get(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      // out of time (or interrupted): what is not written by now is lost with this process
     }
   }
 
