@@ -6,10 +6,7 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -74,9 +71,9 @@ public final class ClassPathBundle {
       try {
         if (Files.isDirectory(entry)) {
           byte[] jar = packDirectory(entry);
-          pieces.add(new Piece(entry.toString(), sha256(jar) + ".jar", null, jar));
+          pieces.add(new Piece(entry.toString(), CodeCache.sha256(jar) + ".jar", null, jar));
         } else if (Files.isRegularFile(entry)) {
-          pieces.add(new Piece(entry.toString(), sha256(Files.readAllBytes(entry)) + ".jar", entry, null));
+          pieces.add(new Piece(entry.toString(), CodeCache.sha256(Files.readAllBytes(entry)) + ".jar", entry, null));
         }
         // a missing entry is skipped, as the JVM itself does
       } catch (IOException e) {
@@ -129,13 +126,5 @@ public final class ClassPathBundle {
       }
     }
     return bytes.toByteArray();
-  }
-
-  static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -32,6 +32,15 @@ public final class CodeCache {
     return dir;
   }
 
+  /** The SHA-256 of the bytes, in lower-case hex: a piece's name in the cache, less ".jar". */
+  public static String sha256(byte[] bytes) {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is not available in this JDK", e);
+    }
+  }
+
   /** A piece of the class path: its file name in the cache and a way to get its bytes. */
   public interface Piece {
     String name();

@@ -5,9 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -35,10 +32,9 @@ final class SharedArchive {
     }
     try {
       String key = java + "\n" + System.getProperty("java.vm.version") + "\n" + String.join(":", classPath);
-      String hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-          .digest(key.getBytes(StandardCharsets.UTF_8))).substring(0, 24);
+      String hash = CodeCache.sha256(key.getBytes(StandardCharsets.UTF_8)).substring(0, 24);
       return new SharedArchive(CodeCache.directory().resolve("workers-" + hash + ".jsa"));
-    } catch (IOException | NoSuchAlgorithmException e) {
+    } catch (IOException e) {
       return null;
     }
   }

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.asyncparallel.internal.launch.CodeCache;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,7 +54,7 @@ class RemoteScriptsTest {
   @Test
   void anUploadWhoseHashesMatchLandsInTheCacheAndTheProbeSeesIt() throws Exception {
     byte[] content = "class files, say".getBytes(StandardCharsets.UTF_8);
-    String name = ClassPathBundle.sha256(content) + ".jar";
+    String name = CodeCache.sha256(content) + ".jar";
     assertThat(run(RemoteScripts.upload(), tarOf(name, content))).contains("OK");
     assertThat(Files.readAllBytes(cache().resolve(name))).isEqualTo(content);
     String probe = run(RemoteScripts.probe(), null);
@@ -66,9 +67,9 @@ class RemoteScriptsTest {
   @Test
   void aFileWhoseContentDoesNotMatchItsNameIsRefusedAndNothingLands() throws Exception {
     byte[] content = "tampered".getBytes(StandardCharsets.UTF_8);
-    String name = ClassPathBundle.sha256("original".getBytes(StandardCharsets.UTF_8)) + ".jar";
+    String name = CodeCache.sha256("original".getBytes(StandardCharsets.UTF_8)) + ".jar";
     String out = run(RemoteScripts.upload(), tarOf(name, content));
-    assertThat(out).contains("MISMATCH " + name).contains(ClassPathBundle.sha256(content));
+    assertThat(out).contains("MISMATCH " + name).contains(CodeCache.sha256(content));
     try (Stream<Path> left = Files.list(cache())) {
       assertThat(left.toList()).as("nothing kept, not even the incoming directory").isEmpty();
     }
@@ -79,7 +80,7 @@ class RemoteScriptsTest {
     ClassPathBundle bundle = ClassPathBundle.ofThisProcess();
     assertThat(bundle.pieces()).isNotEmpty();
     for (ClassPathBundle.Piece piece : bundle.pieces().subList(0, Math.min(5, bundle.pieces().size()))) {
-      assertThat(piece.name()).isEqualTo(ClassPathBundle.sha256(piece.bytes()) + ".jar");
+      assertThat(piece.name()).isEqualTo(CodeCache.sha256(piece.bytes()) + ".jar");
     }
     List<String> origins = bundle.pieces().stream().map(ClassPathBundle.Piece::origin).toList();
     assertThat(origins).anyMatch(o -> o.endsWith("test-classes")).anyMatch(o -> o.endsWith("classes"));
