@@ -147,7 +147,7 @@ public final class RemoteMachine {
       }
       long left = deadline - System.nanoTime();
       if (!process.waitFor(Math.max(0, left), TimeUnit.NANOSECONDS)) {
-        process.destroyForcibly();
+        process.toHandle().destroyForcibly(); // keeps the pipes open for the pumps
         process.waitFor(5, TimeUnit.SECONDS);
         throw failure(what + " took longer than the start-up timeout", null);
       }
@@ -178,7 +178,7 @@ public final class RemoteMachine {
     }
     session = process;
     sessionErr = OutputPump.start("ssh-err-" + machine, process.getErrorStream(), () -> System.err);
-    var timer = Threads.TIMER.schedule(process::destroyForcibly,
+    var timer = Threads.TIMER.schedule(() -> process.toHandle().destroyForcibly(),
         Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     try {
       new Bootstrap(agentSettings, 0, root).writeTo(process.getOutputStream());
@@ -192,7 +192,7 @@ public final class RemoteMachine {
         throw new IOException("the agent did not greet");
       }
     } catch (IOException e) {
-      process.destroyForcibly();
+      process.toHandle().destroyForcibly(); // not Process.destroyForcibly: its stderr is still read
       String said = awaitSessionEnd();
       throw failure("its agent did not start: " + e.getMessage() + (said.isEmpty() ? "" : "; it said: " + said), e);
     } finally {

@@ -64,7 +64,9 @@ public final class WorkerProcess implements WorkerHandle {
 
   @Override
   public void kill() {
-    process.destroyForcibly();
+    // through the handle: Process.destroyForcibly would also close the pipes, and the pumps would
+    // lose what the worker wrote before it died (its stderr is the error message)
+    process.toHandle().destroyForcibly();
   }
 
   /**
