@@ -15,12 +15,23 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Local workers run from the code cache's jars and share a class-data archive. */
+/**
+ * Local workers run from the code cache's jars and share a class-data archive: an AOT cache on
+ * JDK 25 and later, a dynamic CDS archive before.
+ */
 @ExtendWith(NoLeftoverProcesses.class)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ClassSharingTest {
+  private static final boolean AOT = Runtime.version().feature() >= 25;
+
   @BeforeAll
-  static void init() {
+  static void init() throws Exception {
+    // start from no archive, so that this run records one
+    try (Stream<Path> files = Files.list(CodeCache.directory())) {
+      for (Path p : files.filter(ClassSharingTest::isArchive).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
     Parallel.init(Config.builder().spareWorkers(0).build());
   }
 
@@ -35,19 +46,35 @@ class ClassSharingTest {
     Path cache = CodeCache.directory();
     assertThat(List.of(classPath.split(":"))).isNotEmpty()
         .allMatch(e -> e.startsWith(cache.toString()) && e.matches(".*/[0-9a-f]{64}\\.jar"));
-    // the first worker without an archive records one at exit; wait until it is in place
-    for (int i = 0; i < 100 && !hasArchive(cache); i++) {
-      Parallel.run(() -> 0).get();
-      Thread.sleep(100);
+    // the first worker without an archive records one at exit; wait until it is in place. What
+    // its JVM says about the recording is not the user's output: it must not reach System.out.
+    var captured = new java.io.ByteArrayOutputStream();
+    var userOut = System.out;
+    System.setOut(new java.io.PrintStream(captured, true));
+    try {
+      for (int i = 0; i < 100 && !hasArchive(cache); i++) {
+        Parallel.run(() -> {
+          System.out.println("worker output " + ProcessHandle.current().pid());
+          return 0;
+        }).get();
+        Thread.sleep(100);
+      }
+    } finally {
+      System.setOut(userOut);
     }
     assertThat(hasArchive(cache)).as("a class-data archive in " + cache).isTrue();
+    assertThat(captured.toString()).contains("worker output ").doesNotContain("AOTConfiguration");
     List<String> arguments = Parallel.run(() -> List.of(ProcessHandle.current().info().arguments().orElseThrow())).get();
-    assertThat(arguments).anyMatch(a -> a.startsWith("-XX:SharedArchiveFile=" + cache));
+    assertThat(arguments).anyMatch(a -> a.startsWith((AOT ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=") + cache));
   }
 
   private static boolean hasArchive(Path cache) throws Exception {
     try (Stream<Path> files = Files.list(cache)) {
-      return files.anyMatch(p -> p.getFileName().toString().matches("workers-[0-9a-f]+\\.jsa"));
+      return files.anyMatch(ClassSharingTest::isArchive);
     }
+  }
+
+  private static boolean isArchive(Path file) {
+    return file.getFileName().toString().matches("workers-[0-9a-f]+\\." + (AOT ? "aot" : "jsa"));
   }
 }

@@ -36,6 +36,10 @@ public final class Codec {
    *     {@link NotSerializableException} as its cause
    */
   public static byte[] encode(Object value, String what) {
+    byte[] small = SmallValues.encode(value);
+    if (small != null) {
+      return small;
+    }
     var bytes = new ByteArrayOutputStream(256);
     try (var out = new ObjectOutputStream(bytes)) {
       out.writeObject(value);
@@ -71,6 +75,13 @@ public final class Codec {
    * @throws ParallelException if the bytes do not decode here (a missing class, for example)
    */
   public static Object decode(byte[] bytes, String what) {
+    if (SmallValues.isSmall(bytes)) {
+      try {
+        return SmallValues.decode(bytes);
+      } catch (RuntimeException e) {
+        throw new ParallelException(what + " cannot be decoded: " + e.getMessage(), e);
+      }
+    }
     try (var in = new LoaderObjectInputStream(new ByteArrayInputStream(bytes), loader)) {
       return in.readObject();
     } catch (ClassNotFoundException e) {

@@ -15,7 +15,7 @@ import java.util.List;
 public final class LocalLauncher {
   /** JVM options for every worker, before the user's: small and quick to start. */
   static final List<String> DEFAULT_OPTIONS = List.of(
-      "-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:+ExitOnOutOfMemoryError", "-Xshare:auto");
+      "-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:+ExitOnOutOfMemoryError");
   private static final String MAIN = "org.asyncparallel.internal.worker.WorkerMain";
 
   private final String java;
@@ -55,12 +55,24 @@ public final class LocalLauncher {
     command.add(classPath);
     command.add(MAIN);
     Process process = new ProcessBuilder(command).start();
+    String noise = null;
     if (archive != null) {
-      archive.started(process, archiveOptions);
+      List<String> vmOptions = new ArrayList<>(DEFAULT_OPTIONS);
+      vmOptions.addAll(userOptions);
+      vmOptions.addAll(List.of("-cp", classPath));
+      archive.started(process, archiveOptions, vmOptions);
+      noise = archive.noiseMarker(archiveOptions);
     }
     String tag = "worker-" + process.pid();
-    var stdout = OutputPump.start("stdout-" + tag, process.getInputStream(), () -> System.out);
+    var stdout = OutputPump.start("stdout-" + tag, process.getInputStream(), () -> System.out, noise);
     var stderr = OutputPump.start("stderr-" + tag, process.getErrorStream(), () -> System.err);
     return new WorkerProcess(workerId, process, stdout, stderr);
+  }
+
+  /** At shutdown: ends the making of a class archive, if one is under way. Blocks briefly. */
+  public void close() {
+    if (archive != null) {
+      archive.close();
+    }
   }
 }

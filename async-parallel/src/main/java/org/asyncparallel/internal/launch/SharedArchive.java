@@ -5,24 +5,33 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A class-data-sharing archive of the workers' classes (JDK CDS, dynamic archive), so that a
- * worker JVM maps the classes it needs instead of loading and linking them. The first worker
- * started without an archive records one as it exits ({@code -XX:ArchiveClassesAtExit}) to a file
- * of its own, which is then renamed into place; every later worker uses it. One archive per JDK
- * and class path, kept in the code cache. Needs a class path of jars only (CDS refuses
- * directories): without one, workers simply start without an archive. A stale or unusable archive
- * is ignored by the JVM, silently ({@code -Xlog:cds*=off}).
+ * A class-data-sharing archive of the workers' classes, so that a worker JVM maps the classes it
+ * needs, already loaded and linked, instead of loading them from jars. The first worker started
+ * without an archive records one as it exits, to a file of its own, which is then renamed into
+ * place; every later worker uses it. On JDK 25 and later (the workers' JDK being this one) it is
+ * an AOT cache (JEP 483/514: {@code -XX:AOTCacheOutput}, {@code -XX:AOTCache}), which also keeps
+ * the lambdas' linkage; before, a dynamic CDS archive ({@code -XX:ArchiveClassesAtExit}). One
+ * archive per JDK and class path, kept in the code cache. Needs a class path of jars only (CDS
+ * refuses directories): without one, workers simply start without an archive. A stale or
+ * unusable archive is ignored by the JVM, silently ({@code -Xlog:cds*=off}, {@code -Xlog:aot*=off}).
  */
 final class SharedArchive {
   private final Path archive;
+  private final boolean aot;
   private final AtomicBoolean recording = new AtomicBoolean();
+  private final Object assembly = new Object();
+  private Process assembling; // guarded by assembly
+  private boolean closed; // guarded by assembly
 
-  private SharedArchive(Path archive) {
+  private SharedArchive(Path archive, boolean aot) {
     this.archive = archive;
+    this.aot = aot;
   }
 
   /** The archive for this JDK and class path, or null when the class path does not allow one. */
@@ -33,7 +42,9 @@ final class SharedArchive {
     try {
       String key = java + "\n" + System.getProperty("java.vm.version") + "\n" + String.join(":", classPath);
       String hash = CodeCache.sha256(key.getBytes(StandardCharsets.UTF_8)).substring(0, 24);
-      return new SharedArchive(CodeCache.directory().resolve("workers-" + hash + ".jsa"));
+      boolean aot = Runtime.version().feature() >= 25
+          && Path.of(java).equals(Path.of(System.getProperty("java.home"), "bin", "java"));
+      return new SharedArchive(CodeCache.directory().resolve("workers-" + hash + (aot ? ".aot" : ".jsa")), aot);
     } catch (IOException e) {
       return null;
     }
@@ -41,41 +52,128 @@ final class SharedArchive {
 
   /** The JVM options for the next worker; {@link #started} must be told about the process. */
   List<String> options() {
+    String quiet = aot ? "-Xlog:cds*=off,aot*=off" : "-Xlog:cds*=off";
     if (Files.isRegularFile(archive)) {
-      return List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds*=off");
+      return List.of((aot ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=") + archive, quiet);
     }
     if (recording.compareAndSet(false, true)) {
-      return List.of("-XX:ArchiveClassesAtExit=" + recordingFile(), "-Xlog:cds*=off");
+      return aot
+          ? List.of("-XX:AOTMode=record", "-XX:AOTConfiguration=" + recordingFile(), quiet)
+          : List.of("-XX:ArchiveClassesAtExit=" + recordingFile(), quiet);
     }
-    return List.of("-Xlog:cds*=off");
+    return List.of(quiet);
   }
 
-  /** Called with each worker started with {@link #options()}. */
-  void started(Process process, List<String> options) {
-    if (options.stream().anyMatch(o -> o.startsWith("-XX:ArchiveClassesAtExit="))) {
-      process.onExit().thenRun(this::install);
+  /**
+   * A line that the recording worker's JVM prints on its stdout and that is not the user's
+   * (JDK 25 announces {@code AOTConfiguration recorded: FILE} whatever the log settings), or null.
+   */
+  String noiseMarker(List<String> options) {
+    return aot && isRecording(options) ? "AOTConfiguration recorded: " + recordingFile() : null;
+  }
+
+  /**
+   * Called with each worker started with {@link #options()}; {@code vmOptions} are the JVM
+   * options and class path it was started with (an AOT cache is made with the same ones).
+   */
+  void started(Process process, List<String> options, List<String> vmOptions) {
+    if (isRecording(options)) {
+      process.onExit().thenRun(() -> install(vmOptions));
     }
+  }
+
+  private boolean isRecording(List<String> options) {
+    return options.stream().anyMatch(o -> o.startsWith("-XX:ArchiveClassesAtExit=") || o.equals("-XX:AOTMode=record"));
   }
 
   private Path recordingFile() {
     return archive.resolveSibling(archive.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
   }
 
-  private void install() {
+  /** After the recording worker's exit (on the JDK's process reaper): puts the archive in place. */
+  private void install(List<String> vmOptions) {
     Path recorded = recordingFile();
+    Path made = archive.resolveSibling(archive.getFileName() + "." + ProcessHandle.current().pid() + ".made");
     try {
+      if (!Files.isRegularFile(recorded) || Files.size(recorded) == 0) {
+        return; // the worker was killed, say: the next one records again
+      }
+      if (aot) {
+        assemble(recorded, made, vmOptions);
+        recorded = made;
+      }
       if (Files.isRegularFile(recorded) && Files.size(recorded) > 0) {
         Files.move(recorded, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       }
     } catch (IOException e) {
       // no archive this time: the next worker records again
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } finally {
-      try {
-        Files.deleteIfExists(recorded);
-      } catch (IOException ignored) {
-        // best effort
-      }
+      deleteQuietly(recordingFile());
+      deleteQuietly(made);
       recording.set(false);
+    }
+  }
+
+  /** Makes the AOT cache from the recorded configuration, in a JVM of its own (a second or so). */
+  private void assemble(Path configuration, Path cache, List<String> vmOptions)
+      throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(vmOptions);
+    command.addAll(List.of("-XX:AOTMode=create", "-XX:AOTConfiguration=" + configuration,
+        "-XX:AOTCache=" + cache, "-Xlog:disable"));
+    Process process;
+    synchronized (assembly) {
+      if (closed) {
+        throw new IOException("the runtime is shutting down");
+      }
+      process = new ProcessBuilder(command)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .redirectError(ProcessBuilder.Redirect.DISCARD)
+          .start();
+      assembling = process;
+    }
+    try {
+      process.getOutputStream().close();
+      if (!process.waitFor(2, TimeUnit.MINUTES) || process.exitValue() != 0) {
+        throw new IOException("the AOT cache could not be made");
+      }
+    } finally {
+      process.toHandle().destroyForcibly();
+      process.waitFor();
+      synchronized (assembly) {
+        assembling = null;
+      }
+    }
+  }
+
+  /**
+   * Stops making an archive (at shutdown): no new one is started, one being made is ended. Blocks
+   * until that process has exited.
+   */
+  void close() {
+    Process process;
+    synchronized (assembly) {
+      closed = true;
+      process = assembling;
+    }
+    if (process != null) {
+      process.toHandle().destroyForcibly();
+      try {
+        process.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static void deleteQuietly(Path path) {
+    try {
+      Files.deleteIfExists(path);
+    } catch (IOException ignored) {
+      // best effort
     }
   }
 }

@@ -1,35 +1,55 @@
 package org.asyncparallel.internal.net;
 
 import java.io.IOException;
-import java.nio.channels.ClosedChannelException;
-import java.util.ArrayList;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import org.asyncparallel.ChannelClosedException;
+import org.asyncparallel.ParallelException;
 import org.asyncparallel.internal.Threads;
 import org.asyncparallel.internal.wire.Frame;
+import org.asyncparallel.internal.wire.FrameDecoder;
 import org.asyncparallel.internal.wire.Message;
 import org.asyncparallel.internal.wire.MessageCodec;
+import org.asyncparallel.internal.wire.ProtocolException;
 
 /**
- * One authenticated link, with a reader thread and a writer thread.
+ * One authenticated link over a non-blocking socket, served by the process's {@link IoLoop}.
  *
  * <ul>
- *   <li>{@link #send} only queues: it never blocks on the network. The writer thread drains the
- *       queue, gathering small frames into one write.
- *   <li>The reader thread decodes frames into {@link Message}s and hands them to the
+ *   <li>Sending never waits for the network. A send on an idle link writes at once from the
+ *       caller's thread (one system call, no thread hand-off); a send that follows another within
+ *       {@value #BATCH_WINDOW_NANOS} ns, or finds the socket full, only appends, and the I/O thread
+ *       writes what has gathered in as few writes as it can.
+ *   <li>{@link #write} (user data) waits while the bytes not yet taken by the socket exceed the
+ *       {@link Buffering} bound; {@link #send} (the library's own control messages) never waits.
+ *       With an age limit, data left unwritten for longer ends the connection.
+ *   <li>The I/O thread reads, cuts frames, decodes {@link Message}s and hands them to the
  *       {@link Handler}; it never runs user code (handlers only queue).
- *   <li>The first failure (EOF, I/O error, protocol error, {@link #abort}) closes the socket, fails
- *       pending flush markers, drops queued frames, and calls {@link Handler#onClosed} exactly once.
+ *   <li>The first failure (EOF, I/O error, protocol error, age limit, {@link #abort}) closes the
+ *       socket, fails pending flush markers, drops what was unwritten, wakes waiting writers, and
+ *       calls {@link Handler#onClosed} exactly once, on the I/O thread, after the last
+ *       {@link Handler#onMessage}.
  * </ul>
  *
- * A client connection may be <em>lazy</em>: its writer thread opens the socket first (connect,
- * handshake, first frame), so the caller never waits for it.
+ * A client connection may be <em>lazy</em>: a pool thread opens its socket (connect, handshake,
+ * first frame), so the caller never waits; what is sent meanwhile is written once it is open.
+ *
+ * <p>Implementation notes. One thread at a time writes to the socket: the <em>flusher</em>
+ * ({@link #flusher}, guarded by {@link #lock}), either a sending caller or the I/O thread. The lock
+ * guards the {@link Outbox} and the flusher role; it is held for queue operations, never across
+ * a write (the socket is non-blocking in any case).
  */
 public final class Connection {
-  /** Receives what the reader thread reads. Both methods run on the reader thread. */
+  /** Receives what the I/O thread reads. Both methods run on the I/O thread and must not block. */
   public interface Handler {
     void onMessage(Message message) throws IOException;
 
@@ -37,81 +57,131 @@ public final class Connection {
     void onClosed(String reason);
   }
 
-  /** Opens the socket of a lazy connection, on the writer thread. */
+  /** Opens the socket of a lazy connection, on a pool thread. */
   @FunctionalInterface
   public interface Opener {
     Connected open() throws IOException;
   }
 
-  private static final Object CLOSE = new Object();
+  /**
+   * Bounds on what a connection holds unwritten.
+   *
+   * @param maxUnwrittenBytes {@link #write} waits while more than this is unwritten (a single larger
+   *     message still goes, alone)
+   * @param ageLimit data unwritten for longer ends the connection; null for no limit
+   */
+  public record Buffering(long maxUnwrittenBytes, Duration ageLimit) {
+    /** No bound: control links, whose messages are the library's own and few. */
+    public static final Buffering UNBOUNDED = new Buffering(Long.MAX_VALUE, null);
+  }
 
-  private record FlushMarker(CompletableFuture<Void> done) {}
+  private enum Flusher { NONE, CALLER, LOOP }
+
+  /** Sends closer together than this are gathered by the I/O thread rather than written apart. */
+  static final long BATCH_WINDOW_NANOS = 20_000;
+  private static final int STAGE_BYTES = 16 * 1024;
 
   private final String name;
   private final Opener opener;
-  private final LinkedBlockingQueue<Object> outbox = new LinkedBlockingQueue<>();
+  private final Buffering buffering;
+  private final IoLoop loop = IoLoop.get();
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition roomOrEnd = lock.newCondition();
+  private final Outbox outbox = new Outbox(); // guarded by lock
+  private Flusher flusher = Flusher.NONE; // guarded by lock
+  private boolean ready; // guarded by lock: registered with the loop, non-blocking
+  private boolean closing; // guarded by lock: closeGracefully was called
+  private long lastSendNanos; // guarded by lock
+  private ScheduledFuture<?> ageCheck; // guarded by lock
+  private ByteBuffer stage; // the flusher's: bytes copied, not yet written (write mode)
   private final AtomicBoolean ended = new AtomicBoolean();
-  private volatile Connected connected;
+  private final AtomicBoolean closedCalled = new AtomicBoolean();
   private volatile String endReason;
-  private volatile boolean readerStarted;
-  private Handler handler;
+  private volatile SocketChannel socket;
+  private volatile Handler handler;
+  // the I/O thread's
+  private ByteBuffer readAhead;
+  private FrameDecoder decoder;
+  private SelectionKey key;
 
-  private Connection(String name, Connected connected, Opener opener) {
+  private Connection(String name, Connected connected, Opener opener, Buffering buffering) {
     this.name = name;
-    this.connected = connected;
     this.opener = opener;
+    this.buffering = buffering;
+    if (connected != null) {
+      adopt(connected);
+    }
   }
 
-  /** A connection over a socket that is already open (the server side). */
+  /** A connection over a socket that is already open (the server side), without bounds. */
   public static Connection over(String name, Connected connected) {
-    return new Connection(name, connected, null);
+    return new Connection(name, connected, null, Buffering.UNBOUNDED);
   }
 
-  /** A connection whose socket the writer thread opens first (the client side of a channel). */
-  public static Connection lazy(String name, Opener opener) {
-    return new Connection(name, null, opener);
+  /** A connection over a socket that is already open, with bounds on unwritten data. */
+  public static Connection over(String name, Connected connected, Buffering buffering) {
+    return new Connection(name, connected, null, buffering);
   }
 
-  /** Starts the threads. Call once. */
+  /** A connection whose socket a pool thread opens first (the client side of a channel). */
+  public static Connection lazy(String name, Opener opener, Buffering buffering) {
+    return new Connection(name, null, opener, buffering);
+  }
+
+  /** Starts serving: registers with the I/O thread, or first opens the socket. Call once. */
   public void start(Handler handler) {
     this.handler = handler;
-    if (connected != null) {
-      startReader();
+    if (socket != null) {
+      loop.execute(this::register);
+    } else {
+      Threads.runSoon(this::open);
     }
-    Threads.startPlatform("write-" + name, this::writeLoop);
   }
 
-  /** Queues a message. False (and the message dropped) if the connection has ended. */
+  /** Queues a control message; never waits. False (and the message dropped) if the link ended. */
   public boolean send(Message message) {
-    if (ended.get()) {
-      return false;
-    }
-    outbox.add(MessageCodec.encode(message));
-    return !ended.get();
+    return enqueue(MessageCodec.encode(message), false);
+  }
+
+  /**
+   * Queues user data, first waiting while the unwritten bytes exceed the bound (never on the I/O
+   * thread). False (and the message dropped) if the link has ended or ends while waiting.
+   *
+   * @throws ParallelException if interrupted while waiting (the interrupt flag is kept)
+   */
+  public boolean write(Message message) {
+    return enqueue(MessageCodec.encode(message), true);
   }
 
   /**
    * Completes once everything queued before this call has been handed to the operating system;
    * fails with {@link ChannelClosedException} if the connection ends first. Completes on the
-   * callback executor, never on an I/O thread.
+   * callback executor, never on the I/O thread.
    */
   public CompletableFuture<Void> flushed() {
-    var done = new CompletableFuture<Void>();
-    if (ended.get()) {
-      done.completeExceptionally(closedException());
-      return done;
+    lock.lock();
+    try {
+      if (!ended.get()) {
+        return outbox.marker().thenApplyAsync(v -> v, Threads.CALLBACKS);
+      }
+    } finally {
+      lock.unlock();
     }
-    outbox.add(new FlushMarker(done));
-    if (ended.get()) {
-      failMarkers();
-    }
-    return done;
+    return CompletableFuture.failedFuture(closedException());
   }
 
   /** Writes out what is queued, then closes the socket. Idempotent. */
   public void closeGracefully() {
-    if (!ended.get()) {
-      outbox.add(CLOSE);
+    boolean now;
+    lock.lock();
+    try {
+      closing = true;
+      now = ready && flusher == Flusher.NONE && outbox.unwritten() == 0;
+    } finally {
+      lock.unlock();
+    }
+    if (now) {
+      end("closed by this side");
     }
   }
 
@@ -135,109 +205,340 @@ public final class Connection {
     return "Connection[" + name + (ended.get() ? ", ended: " + endReason : "") + "]";
   }
 
-  private void writeLoop() {
+  SocketChannel socket() {
+    return socket;
+  }
+
+  // ---- opening and registering
+
+  private void adopt(Connected connected) {
+    readAhead = connected.reader().takeBuffered();
+    decoder = new FrameDecoder(connected.reader().maxFrameBytes());
+    socket = connected.channel();
+  }
+
+  private void open() {
+    Connected connected;
     try {
-      if (connected == null) {
-        connected = opener.open();
-        startReader();
-      }
-      List<FlushMarker> reached = new ArrayList<>();
-      while (true) {
-        Object item = outbox.take();
-        do {
-          if (item == CLOSE) {
-            connected.writer().flush();
-            completeAll(reached);
-            end("closed by this side");
-            return;
-          } else if (item instanceof Frame frame) {
-            connected.writer().write(frame.type(), frame.body());
-          } else if (item instanceof FlushMarker marker) {
-            reached.add(marker);
-          }
-          item = outbox.poll();
-        } while (item != null);
-        connected.writer().flush();
-        completeAll(reached);
-      }
-    } catch (InterruptedException e) {
-      end("writer interrupted");
-    } catch (ClosedChannelException e) {
-      end(endReason == null ? "socket closed" : endReason);
+      connected = opener.open();
     } catch (IOException | RuntimeException e) {
-      end("write failed: " + e.getMessage());
-    } finally {
-      if (!readerStarted) {
-        callOnClosed();
-      }
+      end("could not connect: " + e.getMessage());
+      return;
     }
+    adopt(connected);
+    loop.execute(this::register);
   }
 
-  private void startReader() {
-    readerStarted = true;
-    Threads.startPlatform("read-" + name, this::readLoop);
-  }
-
-  private void readLoop() {
-    String reason = "the peer closed the connection";
+  /** On the I/O thread: switches the socket to non-blocking, then reads and writes what waits. */
+  private void register() {
+    if (ended.get()) {
+      Connected.closeQuietly(socket);
+      dispatchClosed();
+      return;
+    }
     try {
-      Frame frame;
-      while ((frame = connected.reader().read()) != null) {
-        handler.onMessage(MessageCodec.decode(frame));
+      key = loop.register(this);
+    } catch (IOException | RuntimeException e) {
+      end("cannot watch the socket: " + e);
+      return;
+    }
+    if (readAhead.hasRemaining()) {
+      deliver(readAhead);
+    }
+    readAhead = null;
+    boolean flush;
+    boolean close;
+    lock.lock();
+    try {
+      ready = true;
+      flush = flusher == Flusher.NONE && outbox.unwritten() > 0;
+      close = closing && !flush;
+      if (flush) {
+        flusher = Flusher.LOOP;
       }
-    } catch (ClosedChannelException e) {
-      reason = endReason != null ? endReason : "socket closed";
-    } catch (IOException e) {
-      reason = "connection lost: " + e.getMessage();
-    } catch (RuntimeException e) {
-      reason = "handler failed: " + e;
     } finally {
-      end(reason);
-      callOnClosed();
+      lock.unlock();
+    }
+    if (flush) {
+      flush(true);
+    } else if (close) {
+      end("closed by this side");
     }
   }
 
-  private final AtomicBoolean closedCalled = new AtomicBoolean();
+  // ---- writing
 
-  private void callOnClosed() {
-    if (closedCalled.compareAndSet(false, true) && handler != null) {
-      handler.onClosed(endReason);
+  private boolean enqueue(Frame frame, boolean mayWait) {
+    boolean flushHere = false;
+    lock.lock();
+    try {
+      if (mayWait) {
+        awaitRoom(Frame.HEADER_BYTES + frame.body().length);
+      }
+      if (ended.get()) {
+        return false;
+      }
+      long now = System.nanoTime();
+      outbox.add(frame, now);
+      watchAge();
+      boolean gather = now - lastSendNanos < BATCH_WINDOW_NANOS || loop.inLoop();
+      lastSendNanos = now;
+      if (!ready || flusher != Flusher.NONE) {
+        return true;
+      }
+      if (gather) {
+        flusher = Flusher.LOOP;
+        loop.execute(() -> flush(true));
+      } else {
+        flusher = Flusher.CALLER;
+        flushHere = true;
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (flushHere) {
+      flush(false);
+    }
+    return true;
+  }
+
+  /** Waits (lock held) while the unwritten bytes leave no room; never on the I/O thread. */
+  private void awaitRoom(int bytes) {
+    long max = buffering.maxUnwrittenBytes();
+    if (max == Long.MAX_VALUE || loop.inLoop()) {
+      return;
+    }
+    while (!ended.get() && outbox.unwritten() > 0 && outbox.unwritten() + bytes > max) {
+      try {
+        roomOrEnd.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ParallelException("interrupted while waiting for room in the buffer of " + name
+            + " (" + outbox.unwritten() + " bytes unwritten; the reader is slower than the writer)", e);
+      }
     }
   }
+
+  /**
+   * Writes as the flusher until nothing is left, the socket is full (then the I/O thread takes
+   * over, when the socket has room), or, for a caller, a few rounds have passed (then the I/O thread
+   * takes over, so that other threads' sends cannot keep a caller writing).
+   */
+  private void flush(boolean onLoop) {
+    for (int round = 0; ; round++) {
+      ByteBuffer direct = null;
+      lock.lock();
+      try {
+        if (ended.get()) {
+          return;
+        }
+        if (stage == null) {
+          stage = ByteBuffer.allocate(STAGE_BYTES);
+        }
+        if (stage.position() == 0) {
+          direct = outbox.directSlice();
+        }
+        if (direct == null) {
+          outbox.copyInto(stage);
+        }
+      } finally {
+        lock.unlock();
+      }
+      long n;
+      try {
+        if (direct != null) {
+          n = socket.write(direct);
+        } else {
+          stage.flip();
+          n = socket.write(stage);
+          stage.compact();
+        }
+      } catch (IOException e) {
+        end("connection lost: " + e.getMessage());
+        return;
+      }
+      boolean full = direct != null ? direct.hasRemaining() : stage.position() > 0;
+      boolean done;
+      boolean close = false;
+      List<CompletableFuture<Void>> reached;
+      lock.lock();
+      try {
+        if (direct != null) {
+          outbox.tookDirect((int) n);
+        }
+        reached = outbox.wrote(n);
+        if (n > 0) {
+          roomOrEnd.signalAll();
+        }
+        done = !full && outbox.unwritten() == 0;
+        if (done) {
+          flusher = Flusher.NONE;
+          close = closing;
+        } else if (full || (!onLoop && round >= 3)) {
+          flusher = Flusher.LOOP;
+        }
+      } finally {
+        lock.unlock();
+      }
+      complete(reached);
+      if (done) {
+        if (onLoop) {
+          wantWrite(false);
+        }
+        if (close) {
+          end("closed by this side");
+        }
+        return;
+      }
+      if (full) {
+        if (onLoop) {
+          wantWrite(true);
+        } else {
+          loop.execute(() -> wantWrite(true));
+        }
+        return;
+      }
+      if (!onLoop && round >= 3) {
+        loop.execute(() -> flush(true));
+        return;
+      }
+    }
+  }
+
+  /** On the I/O thread: the socket took everything it could; write the rest when it has room. */
+  void onWritable() {
+    flush(true);
+  }
+
+  private void wantWrite(boolean on) {
+    SelectionKey k = key;
+    if (k != null && k.isValid() && ((k.interestOps() & SelectionKey.OP_WRITE) != 0) != on) {
+      k.interestOps(on ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ);
+    }
+  }
+
+  private static void complete(List<CompletableFuture<Void>> reached) {
+    for (var done : reached) {
+      done.complete(null);
+    }
+  }
+
+  /** With an age limit: a timer checks the oldest unwritten byte while there is one (lock held). */
+  private void watchAge() {
+    Duration limit = buffering.ageLimit();
+    if (limit == null || ageCheck != null) {
+      return;
+    }
+    ageCheck = Threads.TIMER.schedule(this::checkAge, limit.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  private void checkAge() {
+    long limit = buffering.ageLimit().toNanos();
+    long unwritten;
+    lock.lock();
+    try {
+      ageCheck = null;
+      long oldest = outbox.oldestUnwrittenNanos();
+      if (oldest == 0 || ended.get()) {
+        return;
+      }
+      long age = System.nanoTime() - oldest;
+      if (age < limit) {
+        ageCheck = Threads.TIMER.schedule(this::checkAge, limit - age, TimeUnit.NANOSECONDS);
+        return;
+      }
+      unwritten = outbox.unwritten();
+    } finally {
+      lock.unlock();
+    }
+    end(unwritten + " bytes waited more than " + buffering.ageLimit().toMillis()
+        + " ms to be written (the buffer age limit, Config.bufferAgeLimit): the peer is not reading");
+  }
+
+  // ---- reading
+
+  /** On the I/O thread: the socket has bytes (or its end). */
+  void onReadable(ByteBuffer buffer) {
+    if (ended.get()) {
+      return;
+    }
+    int n;
+    try {
+      n = socket.read(buffer);
+    } catch (IOException e) {
+      end("connection lost: " + e.getMessage());
+      return;
+    }
+    if (n < 0) {
+      end(decoder.atBoundary() ? "the peer closed the connection"
+          : "connection lost: the peer closed it inside a frame");
+      return;
+    }
+    buffer.flip();
+    deliver(buffer);
+  }
+
+  private void deliver(ByteBuffer bytes) {
+    try {
+      decoder.feed(bytes, this::onFrame);
+    } catch (ProtocolException e) {
+      end("connection lost: " + e.getMessage());
+    } catch (IOException e) {
+      end("connection lost: " + e.getMessage());
+    } catch (RuntimeException e) {
+      end("handler failed: " + e);
+    }
+  }
+
+  private void onFrame(Frame frame) throws IOException {
+    if (!ended.get()) {
+      handler.onMessage(MessageCodec.decode(frame));
+    }
+  }
+
+  // ---- ending
 
   private void end(String reason) {
     if (!ended.compareAndSet(false, true)) {
       return;
     }
     endReason = reason;
-    Connected c = connected;
-    if (c != null) {
-      c.closeQuietly();
+    List<CompletableFuture<Void>> unreached;
+    lock.lock();
+    try {
+      unreached = outbox.clear();
+      roomOrEnd.signalAll();
+      if (ageCheck != null) {
+        ageCheck.cancel(false);
+        ageCheck = null;
+      }
+    } finally {
+      lock.unlock();
     }
-    failMarkers();
-    outbox.add(CLOSE); // wakes the writer thread, which then ends
+    if (!unreached.isEmpty()) {
+      var failure = closedException();
+      Threads.CALLBACKS.execute(() -> unreached.forEach(f -> f.completeExceptionally(failure)));
+    }
+    SocketChannel s = socket;
+    if (s != null) {
+      Connected.closeQuietly(s);
+    }
+    loop.execute(() -> {
+      if (key != null) {
+        key.cancel();
+      }
+      dispatchClosed();
+    });
   }
 
-  private void failMarkers() {
-    Object item;
-    while ((item = outbox.poll()) != null) {
-      if (item instanceof FlushMarker marker) {
-        var failure = closedException();
-        Threads.CALLBACKS.execute(() -> marker.done().completeExceptionally(failure));
-      }
+  private void dispatchClosed() {
+    Handler h = handler;
+    if (h != null && closedCalled.compareAndSet(false, true)) {
+      h.onClosed(endReason);
     }
   }
 
   private ChannelClosedException closedException() {
     return new ChannelClosedException("connection " + name + " ended: " + endReason);
-  }
-
-  private static void completeAll(List<FlushMarker> markers) {
-    if (markers.isEmpty()) {
-      return;
-    }
-    var done = List.copyOf(markers);
-    markers.clear();
-    Threads.CALLBACKS.execute(() -> done.forEach(m -> m.done().complete(null)));
   }
 }

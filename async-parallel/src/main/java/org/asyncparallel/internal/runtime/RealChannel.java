@@ -57,7 +57,7 @@ final class RealChannel<A, B> implements Channel<A, B> {
           throw new ProtocolException("the hub answered " + opened.reply());
         }
         return opened.connected();
-      });
+      }, settings.dataBuffering());
       Connection opened = connection;
       runtime.channelOpened(opened);
       connection.start(new Connection.Handler() {
@@ -103,7 +103,7 @@ final class RealChannel<A, B> implements Channel<A, B> {
 
   private void send(byte[] bytes) {
     if (!closed) {
-      connection().send(new Message.Data(bytes));
+      connection().write(new Message.Data(bytes));
     }
   }
 

@@ -84,7 +84,7 @@ final class RealHub<A, B> implements Hub<A, B> {
     byte[] bytes = Codec.encode(message, "the message to " + client, host.settings().maxFrameBytes());
     Connection connection = clients.get(client);
     if (connection != null) {
-      connection.send(new Message.Data(bytes));
+      connection.write(new Message.Data(bytes));
     }
   }
 
@@ -92,7 +92,7 @@ final class RealHub<A, B> implements Hub<A, B> {
   public void sendToAll(B message) {
     var data = new Message.Data(Codec.encode(message, "the message to all clients", host.settings().maxFrameBytes()));
     for (Connection connection : clients.values()) {
-      connection.send(data);
+      connection.write(data);
     }
   }
 
@@ -133,7 +133,8 @@ final class RealHub<A, B> implements Hub<A, B> {
   /** A channel asked to attach: it becomes a client, unless the hub is closed. */
   void attach(Connected connected) {
     var client = new ClientId(nextClient.incrementAndGet());
-    var connection = Connection.over("hub" + address.hubId() + "-" + client, connected);
+    var connection = Connection.over("hub" + address.hubId() + "-" + client, connected,
+        host.settings().dataBuffering());
     connection.send(new Message.Attached(client.value()));
     clients.put(client, connection);
     enqueueMembership(new HubEvent.Connect<>(client));

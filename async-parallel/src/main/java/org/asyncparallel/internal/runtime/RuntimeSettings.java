@@ -35,6 +35,11 @@ public record RuntimeSettings(
     return !cluster.workerMachines().isEmpty();
   }
 
+  /** Bounds on the unwritten data of a channel or a hub's client connection. */
+  public org.asyncparallel.internal.net.Connection.Buffering dataBuffering() {
+    return new org.asyncparallel.internal.net.Connection.Buffering(16L << 20, null);
+  }
+
   /** Where this process's listener lives. */
   public Path socketOf(long pid) {
     return socketDirectory.resolve(pid + ".sock");

@@ -41,12 +41,14 @@ final class Supervisor implements JobGateway {
   private final ExecutorService launches = Executors.newSingleThreadExecutor(
       r -> Thread.ofPlatform().daemon().name("asyncparallel-launcher").unstarted(r));
   private final LocalPool pool;
+  private final LocalLauncher launcher;
   private volatile boolean shuttingDown;
 
   Supervisor(RuntimeSettings settings, LocalLauncher launcher, Duration gracePeriod, Endpoint rootEndpoint,
       int spares) {
     this.settings = settings;
     this.gracePeriod = gracePeriod;
+    this.launcher = launcher;
     this.pool = new LocalPool(this, launcher, settings, rootEndpoint, ids, launches, spares);
   }
 
@@ -187,6 +189,7 @@ final class Supervisor implements JobGateway {
     awaitExit(all, gracePeriod);
     all.forEach(WorkerHandle::kill);
     awaitExit(all, Duration.ofSeconds(10));
+    launcher.close();
     remote.forEach(CompletableFuture::join);
   }
 

@@ -24,6 +24,11 @@ public final class FrameReader {
     this.buffer = ByteBuffer.allocate(64 * 1024).flip();
   }
 
+  /** The largest frame {@code length} this reader accepts. */
+  public int maxFrameBytes() {
+    return maxFrameBytes;
+  }
+
   /**
    * Reads the next frame.
    *
@@ -56,6 +61,16 @@ public final class FrameReader {
     byte[] bytes = new byte[n];
     readInto(bytes);
     return bytes;
+  }
+
+  /**
+   * Takes the bytes read ahead of the last frame or handshake (a peer may send its next frames at
+   * once): whoever reads this socket next must start with them. Leaves this reader empty.
+   */
+  public ByteBuffer takeBuffered() {
+    var rest = ByteBuffer.allocate(buffer.remaining());
+    rest.put(buffer).flip();
+    return rest;
   }
 
   private void readInto(byte[] target) throws IOException {

@@ -1,0 +1,164 @@
+package org.asyncparallel.internal.net;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import org.asyncparallel.internal.wire.Frame;
+
+/**
+ * What a connection has been asked to send and the socket has not taken yet: frames in order,
+ * with the byte counts that flush markers and backpressure need. Not thread-safe: guarded by its
+ * {@link Connection}'s lock.
+ *
+ * <p>Bytes leave in two ways: small frames are copied into the flusher's staging buffer (many
+ * per write), a large body's remainder is written straight from its array in slices
+ * ({@link #directSlice}).
+ */
+final class Outbox {
+  /** A body at least this large is written from its own array rather than copied. */
+  static final int DIRECT_BODY_BYTES = 32 * 1024;
+  /** The largest slice written straight from a body (the JDK copies it to a cached direct buffer). */
+  private static final int SLICE_BYTES = 256 * 1024;
+
+  /** A frame's end (in bytes appended) and when it was appended: the age of unwritten data. */
+  private record Age(long end, long enqueuedNanos) {}
+
+  private record Marker(long target, CompletableFuture<Void> done) {}
+
+  private final ArrayDeque<Frame> frames = new ArrayDeque<>();
+  private final ArrayDeque<Age> ages = new ArrayDeque<>();
+  private final ArrayDeque<Marker> markers = new ArrayDeque<>();
+  /** Bytes of the head frame already taken (its header counts 5). */
+  private int headTaken;
+  private long appended;
+  private long written;
+
+  void add(Frame frame, long nowNanos) {
+    frames.add(frame);
+    appended += Frame.HEADER_BYTES + frame.body().length;
+    ages.add(new Age(appended, nowNanos));
+  }
+
+  /** Bytes appended and not yet handed to the socket (including those in a staging buffer). */
+  long unwritten() {
+    return appended - written;
+  }
+
+  /** True when frames wait to be taken into a write. */
+  boolean hasFrames() {
+    return !frames.isEmpty();
+  }
+
+  /** When the oldest byte not yet written was appended; 0 when everything is written. */
+  long oldestUnwrittenNanos() {
+    Age oldest = ages.peek();
+    return oldest == null ? 0 : oldest.enqueuedNanos();
+  }
+
+  /**
+   * A slice of the head frame's body to write from its own array, or null when the head is
+   * small or its header has not been taken yet (then {@link #copyInto} applies).
+   */
+  ByteBuffer directSlice() {
+    Frame head = frames.peek();
+    if (head == null || headTaken < Frame.HEADER_BYTES) {
+      return null;
+    }
+    byte[] body = head.body();
+    int offset = headTaken - Frame.HEADER_BYTES;
+    int left = body.length - offset;
+    if (left < DIRECT_BODY_BYTES) {
+      return null;
+    }
+    return ByteBuffer.wrap(body, offset, Math.min(left, SLICE_BYTES));
+  }
+
+  /** Marks {@code n} bytes of the head frame's body as taken by a direct slice. */
+  void tookDirect(int n) {
+    headTaken += n;
+    dropHeadIfDone();
+  }
+
+  /** Copies frames (headers and bodies, in order) into {@code stage} while it has room. */
+  void copyInto(ByteBuffer stage) {
+    while (stage.hasRemaining() && !frames.isEmpty()) {
+      Frame frame = frames.peek();
+      if (headTaken < Frame.HEADER_BYTES) {
+        if (headTaken == 0 && stage.remaining() >= Frame.HEADER_BYTES) {
+          stage.putInt(frame.body().length + 1).put(frame.type());
+          headTaken = Frame.HEADER_BYTES;
+        } else {
+          var header = ByteBuffer.allocate(Frame.HEADER_BYTES).putInt(frame.body().length + 1).put(frame.type());
+          int n = Math.min(stage.remaining(), Frame.HEADER_BYTES - headTaken);
+          stage.put(header.array(), headTaken, n);
+          headTaken += n;
+        }
+        if (headTaken < Frame.HEADER_BYTES) {
+          return;
+        }
+      }
+      int offset = headTaken - Frame.HEADER_BYTES;
+      int left = frame.body().length - offset;
+      if (left >= DIRECT_BODY_BYTES && stage.position() == 0) {
+        return; // the flusher writes it from its array
+      }
+      int n = Math.min(stage.remaining(), left);
+      stage.put(frame.body(), offset, n);
+      headTaken += n;
+      if (!dropHeadIfDone()) {
+        return;
+      }
+    }
+  }
+
+  /**
+   * Records that the socket took {@code n} more bytes; returns the markers now reached, to be
+   * completed outside the lock.
+   */
+  java.util.List<CompletableFuture<Void>> wrote(long n) {
+    written += n;
+    while (!ages.isEmpty() && ages.peek().end() <= written) {
+      ages.poll();
+    }
+    if (markers.isEmpty() || markers.peek().target() > written) {
+      return java.util.List.of();
+    }
+    var reached = new java.util.ArrayList<CompletableFuture<Void>>();
+    while (!markers.isEmpty() && markers.peek().target() <= written) {
+      reached.add(markers.poll().done());
+    }
+    return reached;
+  }
+
+  /** A future that completes once every byte appended so far has been written. */
+  CompletableFuture<Void> marker() {
+    var done = new CompletableFuture<Void>();
+    if (written == appended) {
+      done.complete(null);
+    } else {
+      markers.add(new Marker(appended, done));
+    }
+    return done;
+  }
+
+  /** Drops everything (the connection ended); returns the markers, to be failed. */
+  java.util.List<CompletableFuture<Void>> clear() {
+    frames.clear();
+    ages.clear();
+    headTaken = 0;
+    written = appended;
+    var pending = markers.stream().map(Marker::done).toList();
+    markers.clear();
+    return pending;
+  }
+
+  private boolean dropHeadIfDone() {
+    Frame frame = frames.peek();
+    if (headTaken < Frame.HEADER_BYTES + frame.body().length) {
+      return false;
+    }
+    frames.poll();
+    headTaken = 0;
+    return true;
+  }
+}

@@ -1,0 +1,69 @@
+package org.asyncparallel.internal.wire;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The non-blocking frame cutter: frames arrive in pieces of any size, lengths are checked first. */
+class FrameDecoderTest {
+  private static byte[] encode(List<Frame> frames) throws Exception {
+    var bytes = new ByteArrayOutputStream();
+    var writer = new FrameWriter(java.nio.channels.Channels.newChannel(bytes));
+    for (Frame f : frames) {
+      writer.write(f.type(), f.body());
+    }
+    writer.flush();
+    return bytes.toByteArray();
+  }
+
+  @Test
+  void framesCutFromPiecesOfEverySizeAreTheFramesWritten() throws Exception {
+    var random = new Random(42);
+    List<Frame> written = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      byte[] body = new byte[random.nextInt(i % 10 == 0 ? 100_000 : 100)];
+      random.nextBytes(body);
+      written.add(new Frame((byte) random.nextInt(128), body));
+    }
+    byte[] stream = encode(written);
+    for (int piece : new int[] {1, 2, 5, 7, 4096, 65536, stream.length}) {
+      var decoder = new FrameDecoder(1 << 20);
+      List<Frame> read = new ArrayList<>();
+      for (int at = 0; at < stream.length; at += piece) {
+        decoder.feed(ByteBuffer.wrap(stream, at, Math.min(piece, stream.length - at)), read::add);
+      }
+      assertThat(decoder.atBoundary()).isTrue();
+      assertThat(read).hasSameSizeAs(written);
+      for (int i = 0; i < read.size(); i++) {
+        assertThat(read.get(i).type()).isEqualTo(written.get(i).type());
+        assertThat(read.get(i).body()).isEqualTo(written.get(i).body());
+      }
+    }
+  }
+
+  @Test
+  void aHalfFrameIsNotABoundary() throws Exception {
+    byte[] stream = encode(List.of(new Frame((byte) 3, new byte[10])));
+    var decoder = new FrameDecoder(100);
+    List<Frame> read = new ArrayList<>();
+    decoder.feed(ByteBuffer.wrap(stream, 0, 7), read::add);
+    assertThat(read).isEmpty();
+    assertThat(decoder.atBoundary()).isFalse();
+  }
+
+  @Test
+  void aLengthOverTheLimitOrZeroIsRefusedBeforeAnyAllocation() {
+    var decoder = new FrameDecoder(1000);
+    assertThatThrownBy(() -> decoder.feed(ByteBuffer.wrap(new byte[] {(byte) 0x7f, -1, -1, -1, 1}), f -> { }))
+        .isInstanceOf(ProtocolException.class).hasMessageContaining("outside 1..1000");
+    var other = new FrameDecoder(1000);
+    assertThatThrownBy(() -> other.feed(ByteBuffer.wrap(new byte[] {0, 0, 0, 0, 1}), f -> { }))
+        .isInstanceOf(ProtocolException.class).hasMessageContaining("frame length 0");
+  }
+}
