@@ -2,7 +2,9 @@ package org.asyncparallel.internal.net;
 
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
+import org.asyncparallel.internal.wire.Frame;
 import org.asyncparallel.internal.wire.FrameReader;
+import org.asyncparallel.internal.wire.FrameSealer;
 import org.asyncparallel.internal.wire.FrameWriter;
 
 /**
@@ -11,8 +13,33 @@ import org.asyncparallel.internal.wire.FrameWriter;
  * @param channel the socket, blocking
  * @param reader reads frames from it
  * @param writer writes frames to it
+ * @param sealer encrypts and authenticates every frame after the handshake (links between
+ *     machines), or null (links within a machine: a Unix socket in a directory only its user reads)
  */
-public record Connected(SocketChannel channel, FrameReader reader, FrameWriter writer) {
+public record Connected(SocketChannel channel, FrameReader reader, FrameWriter writer, FrameSealer sealer) {
+  /** A socket whose frames travel as they are. */
+  public Connected(SocketChannel channel, FrameReader reader, FrameWriter writer) {
+    this(channel, reader, writer, null);
+  }
+
+  /** This socket with frames sealed by {@code sealer} from now on. */
+  Connected sealedWith(FrameSealer frameSealer) {
+    return new Connected(channel, reader, writer, frameSealer);
+  }
+
+  /** Writes one frame (sealed if this link seals) and flushes; for the first frames, before a Connection. */
+  void writeFirst(Frame frame) throws IOException {
+    Frame out = sealer == null ? frame : sealer.seal(frame);
+    writer.write(out.type(), out.body());
+    writer.flush();
+  }
+
+  /** Reads one frame (opened if this link seals), or null at the end; before a Connection. */
+  Frame readFirst() throws IOException {
+    Frame in = reader.read();
+    return in == null || sealer == null ? in : sealer.open(in);
+  }
+
   /** Closes the socket, ignoring errors. */
   public void closeQuietly() {
     closeQuietly(channel);

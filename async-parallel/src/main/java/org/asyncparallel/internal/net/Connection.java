@@ -17,6 +17,7 @@ import org.asyncparallel.ParallelException;
 import org.asyncparallel.internal.Threads;
 import org.asyncparallel.internal.wire.Frame;
 import org.asyncparallel.internal.wire.FrameDecoder;
+import org.asyncparallel.internal.wire.FrameSealer;
 import org.asyncparallel.internal.wire.Message;
 import org.asyncparallel.internal.wire.MessageCodec;
 import org.asyncparallel.internal.wire.ProtocolException;
@@ -98,6 +99,7 @@ public final class Connection {
   private final AtomicBoolean closedCalled = new AtomicBoolean();
   private volatile String endReason;
   private volatile SocketChannel socket;
+  private volatile FrameSealer sealer; // null on links within a machine; sealing under lock
   private volatile Handler handler;
   // the I/O thread's
   private ByteBuffer readAhead;
@@ -213,7 +215,8 @@ public final class Connection {
 
   private void adopt(Connected connected) {
     readAhead = connected.reader().takeBuffered();
-    decoder = new FrameDecoder(connected.reader().maxFrameBytes());
+    decoder = new FrameDecoder(connected.reader().maxFrameBytes() + FrameSealer.OVERHEAD);
+    sealer = connected.sealer();
     socket = connected.channel();
   }
 
@@ -225,7 +228,16 @@ public final class Connection {
       end("could not connect: " + e.getMessage());
       return;
     }
-    adopt(connected);
+    lock.lock();
+    try {
+      adopt(connected);
+      FrameSealer s = sealer;
+      if (s != null) {
+        outbox.replaceAll(s::seal); // what was sent before the link opened, in order
+      }
+    } finally {
+      lock.unlock();
+    }
     loop.execute(this::register);
   }
 
@@ -279,7 +291,7 @@ public final class Connection {
         return false;
       }
       long now = System.nanoTime();
-      outbox.add(frame, now);
+      outbox.add(sealed(frame), now);
       watchAge();
       boolean gather = now - lastSendNanos < BATCH_WINDOW_NANOS || loop.inLoop();
       lastSendNanos = now;
@@ -300,6 +312,16 @@ public final class Connection {
       flush(false);
     }
     return true;
+  }
+
+  /**
+   * The frame to queue (lock held, so frames are sealed in the order they are written). A lazy
+   * link learns whether it seals when it opens: until then its frames wait plain, and
+   * {@link #open} seals them before the first write.
+   */
+  private Frame sealed(Frame frame) {
+    FrameSealer s = sealer;
+    return s == null ? frame : s.seal(frame);
   }
 
   /** Waits (lock held) while the unwritten bytes leave no room; never on the I/O thread. */
@@ -492,7 +514,8 @@ public final class Connection {
 
   private void onFrame(Frame frame) throws IOException {
     if (!ended.get()) {
-      handler.onMessage(MessageCodec.decode(frame));
+      FrameSealer s = sealer;
+      handler.onMessage(MessageCodec.decode(s == null ? frame : s.open(frame)));
     }
   }
 

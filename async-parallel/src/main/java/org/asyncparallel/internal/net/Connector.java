@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.asyncparallel.internal.Threads;
 import org.asyncparallel.internal.wire.FrameReader;
+import org.asyncparallel.internal.wire.FrameSealer;
 import org.asyncparallel.internal.wire.FrameWriter;
 import org.asyncparallel.internal.wire.Handshake;
 import org.asyncparallel.internal.wire.Message;
@@ -37,18 +38,20 @@ public final class Connector {
       Duration timeout, Message first, boolean awaitReply) throws IOException {
     SocketChannel socket = SocketChannel.open(target instanceof UnixDomainSocketAddress
         ? StandardProtocolFamily.UNIX : StandardProtocolFamily.INET);
-    var connected = new Connected(socket, new FrameReader(socket, maxFrameBytes), new FrameWriter(socket));
-    var deadline = Threads.TIMER.schedule(() -> connected.closeQuietly(), timeout.toMillis(), TimeUnit.MILLISECONDS);
+    var plain = new Connected(socket, new FrameReader(socket, maxFrameBytes), new FrameWriter(socket));
+    var connected = plain;
+    var deadline = Threads.TIMER.schedule(() -> plain.closeQuietly(), timeout.toMillis(), TimeUnit.MILLISECONDS);
     try {
       socket.connect(target);
       SocketOptions.apply(socket);
-      Handshake.asClient(secret, connected.reader(), connected.writer());
-      var frame = MessageCodec.encode(first);
-      connected.writer().write(frame.type(), frame.body());
-      connected.writer().flush();
+      var keys = Handshake.asClient(secret, plain.reader(), plain.writer());
+      if (!(target instanceof UnixDomainSocketAddress)) {
+        connected = plain.sealedWith(new FrameSealer(keys)); // a link between machines
+      }
+      connected.writeFirst(MessageCodec.encode(first));
       Message reply = null;
       if (awaitReply) {
-        var answer = connected.reader().read();
+        var answer = connected.readFirst();
         if (answer == null) {
           throw new java.io.EOFException("the server closed the connection without answering");
         }
@@ -59,7 +62,7 @@ public final class Connector {
       }
       return new Opened(connected, reply);
     } catch (IOException | RuntimeException e) {
-      connected.closeQuietly();
+      plain.closeQuietly();
       if (deadline.isDone() && !deadline.isCancelled()) {
         throw new IOException("no answer from " + target + " within " + timeout, e);
       }

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.asyncparallel.internal.Threads;
 import org.asyncparallel.internal.wire.Frame;
 import org.asyncparallel.internal.wire.FrameReader;
+import org.asyncparallel.internal.wire.FrameSealer;
 import org.asyncparallel.internal.wire.FrameWriter;
 import org.asyncparallel.internal.wire.Handshake;
 import org.asyncparallel.internal.wire.Message;
@@ -114,12 +115,14 @@ public final class Listener implements AutoCloseable {
   }
 
   private void authenticate(SocketChannel socket) {
-    var connected = new Connected(socket, new FrameReader(socket, maxFrameBytes), new FrameWriter(socket));
-    var deadline = Threads.TIMER.schedule(() -> connected.closeQuietly(),
+    var plain = new Connected(socket, new FrameReader(socket, maxFrameBytes), new FrameWriter(socket));
+    var deadline = Threads.TIMER.schedule(() -> plain.closeQuietly(),
         handshakeTimeout.toMillis(), TimeUnit.MILLISECONDS);
     try {
-      Handshake.asServer(secret, connected.reader(), connected.writer());
-      Frame frame = connected.reader().read();
+      var keys = Handshake.asServer(secret, plain.reader(), plain.writer());
+      // a TCP peer is on another machine: its frames are sealed (a Unix socket's stay on this one)
+      Connected connected = path == null ? plain.sealedWith(new FrameSealer(keys)) : plain;
+      Frame frame = connected.readFirst();
       if (frame == null) {
         throw new ProtocolException("closed before its first frame");
       }
@@ -133,7 +136,7 @@ public final class Listener implements AutoCloseable {
       acceptor.accept(connected, first);
     } catch (IOException | RuntimeException e) {
       deadline.cancel(false);
-      connected.closeQuietly();
+      plain.closeQuietly();
     }
   }
 }

@@ -141,6 +141,41 @@ final class Outbox {
     return done;
   }
 
+  /**
+   * Replaces every frame by {@code f} of it, before anything was written (a lazy link that turned
+   * out to seal its frames); flush markers keep their places between frames.
+   */
+  void replaceAll(java.util.function.UnaryOperator<Frame> f) {
+    if (written != 0 || headTaken != 0) {
+      throw new IllegalStateException("frames were written already");
+    }
+    var oldAges = new ArrayDeque<>(ages);
+    var newFrames = new ArrayDeque<Frame>();
+    var newAges = new ArrayDeque<Age>();
+    var boundaries = new java.util.HashMap<Long, Long>();
+    boundaries.put(0L, 0L);
+    long end = 0;
+    for (Frame frame : frames) {
+      Frame changed = f.apply(frame);
+      newFrames.add(changed);
+      end += Frame.HEADER_BYTES + changed.body().length;
+      Age age = oldAges.poll();
+      newAges.add(new Age(end, age.enqueuedNanos()));
+      boundaries.put(age.end(), end);
+    }
+    var newMarkers = new ArrayDeque<Marker>();
+    for (Marker m : markers) {
+      newMarkers.add(new Marker(boundaries.get(m.target()), m.done()));
+    }
+    frames.clear();
+    frames.addAll(newFrames);
+    ages.clear();
+    ages.addAll(newAges);
+    markers.clear();
+    markers.addAll(newMarkers);
+    appended = end;
+  }
+
   /** Drops everything (the connection ended); returns the markers, to be failed. */
   java.util.List<CompletableFuture<Void>> clear() {
     frames.clear();
