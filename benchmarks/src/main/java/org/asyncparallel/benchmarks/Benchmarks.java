@@ -126,7 +126,7 @@ public final class Benchmarks {
     Thread.sleep(2000);
     v.put("spares", (double) ProcessHandle.current().children()
         .filter(p -> p.isAlive() && p.info().commandLine().orElse("").contains("WorkerMain")).count());
-    for (String phase : List.of("startup", "python", "messaging", "trees", "memory", "classes")) {
+    for (String phase : List.of("startup", "python", "messaging", "trees", "memory", "classes", "remote")) {
       if (skip.contains(phase)) {
         notes.put("skipped-" + phase, "The phase \"" + phase + "\" was skipped (--skip): its figures are missing.");
         continue;
@@ -139,6 +139,7 @@ public final class Benchmarks {
           case "messaging" -> messaging();
           case "trees" -> trees();
           case "memory" -> memory();
+          case "remote" -> remote();
           default -> classes();
         }
       } catch (Exception e) {
@@ -147,6 +148,26 @@ public final class Benchmarks {
         Procs.killAll();
         quiet(Duration.ofSeconds(60));
       }
+    }
+  }
+
+  /**
+   * The remote-host figures ({@link Remote}): the local runtime is shut down for them, and a
+   * local one started again after.
+   */
+  private void remote() throws Exception {
+    Path repo = Path.of("").toAbsolutePath();
+    String why = Remote.unavailable(repo);
+    if (why != null) {
+      notes.put("remote", "The remote-host figures were not measured: " + why + ".");
+      return;
+    }
+    progress("remote host: run, spawn, round trips");
+    Parallel.shutdown().get(60, TimeUnit.SECONDS);
+    try {
+      new Remote(repo, s, v).measure(reps(12));
+    } finally {
+      init(org.asyncparallel.Config.builder().build());
     }
   }
 
