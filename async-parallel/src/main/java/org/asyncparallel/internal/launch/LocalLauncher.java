@@ -35,7 +35,7 @@ public final class LocalLauncher {
     List<String> entries = classPath != null ? classPath
         : List.of(System.getProperty("java.class.path").split(File.pathSeparator));
     this.classPath = String.join(File.pathSeparator, entries);
-    this.archive = SharedArchive.forClassPath(this.java, entries);
+    this.archive = SharedArchive.forClassPath(this.java, entries, this.userOptions);
   }
 
   /**

@@ -34,13 +34,17 @@ final class SharedArchive {
     this.aot = aot;
   }
 
-  /** The archive for this JDK and class path, or null when the class path does not allow one. */
-  static SharedArchive forClassPath(String java, List<String> classPath) {
+  /**
+   * The archive for this JDK, class path and JVM options (an archive made with other options, a
+   * different GC say, would be refused by the JVM), or null when the class path does not allow one.
+   */
+  static SharedArchive forClassPath(String java, List<String> classPath, List<String> jvmOptions) {
     if (classPath.isEmpty() || !classPath.stream().allMatch(e -> e.endsWith(".jar") && Files.isRegularFile(Path.of(e)))) {
       return null;
     }
     try {
-      String key = java + "\n" + System.getProperty("java.vm.version") + "\n" + String.join(":", classPath);
+      String key = java + "\n" + System.getProperty("java.vm.version") + "\n" + String.join(":", classPath)
+          + "\n" + String.join(" ", jvmOptions);
       String hash = CodeCache.sha256(key.getBytes(StandardCharsets.UTF_8)).substring(0, 24);
       boolean aot = Runtime.version().feature() >= 25
           && Path.of(java).equals(Path.of(System.getProperty("java.home"), "bin", "java"));

@@ -65,10 +65,12 @@ public final class Connection {
   }
 
   /**
-   * Bounds on what a connection holds unwritten.
+   * Bounds on what a connection holds, each way.
    *
    * @param maxUnwrittenBytes {@link #write} waits while more than this is unwritten (a single larger
-   *     message still goes, alone)
+   *     message still goes, alone); and the I/O thread stops reading the socket while more than
+   *     this of its DATA payloads wait unconsumed ({@link #consumed}), so that a slow reader holds
+   *     back its writer through the socket instead of growing this process's memory
    * @param ageLimit data unwritten for longer ends the connection; null for no limit
    */
   public record Buffering(long maxUnwrittenBytes, Duration ageLimit) {
@@ -105,6 +107,10 @@ public final class Connection {
   private ByteBuffer readAhead;
   private FrameDecoder decoder;
   private SelectionKey key;
+  private boolean writeWanted;
+  private boolean readPaused;
+  /** DATA payload bytes delivered to the handler and not yet consumed. */
+  private final java.util.concurrent.atomic.AtomicLong unread = new java.util.concurrent.atomic.AtomicLong();
 
   private Connection(String name, Connected connected, Opener opener, Buffering buffering) {
     this.name = name;
@@ -433,9 +439,37 @@ public final class Connection {
   }
 
   private void wantWrite(boolean on) {
+    writeWanted = on;
+    updateInterest();
+  }
+
+  /** On the I/O thread: what the selector watches follows the two flags. */
+  private void updateInterest() {
     SelectionKey k = key;
-    if (k != null && k.isValid() && ((k.interestOps() & SelectionKey.OP_WRITE) != 0) != on) {
-      k.interestOps(on ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ);
+    int ops = (readPaused ? 0 : SelectionKey.OP_READ) | (writeWanted ? SelectionKey.OP_WRITE : 0);
+    if (k != null && k.isValid() && k.interestOps() != ops) {
+      k.interestOps(ops);
+    }
+  }
+
+  /**
+   * Called by the thread that consumed {@code bytes} of DATA payload this connection delivered
+   * (any thread): reading resumes once at most half the bound waits.
+   */
+  public void consumed(long bytes) {
+    long left = unread.addAndGet(-bytes);
+    if (left <= buffering.maxUnwrittenBytes() / 2 && readPausedHint) {
+      loop.execute(this::resumeReading);
+    }
+  }
+
+  private volatile boolean readPausedHint;
+
+  private void resumeReading() {
+    if (readPaused && unread.get() <= buffering.maxUnwrittenBytes() / 2) {
+      readPaused = false;
+      readPausedHint = false;
+      updateInterest();
     }
   }
 
@@ -515,7 +549,15 @@ public final class Connection {
   private void onFrame(Frame frame) throws IOException {
     if (!ended.get()) {
       FrameSealer s = sealer;
-      handler.onMessage(MessageCodec.decode(s == null ? frame : s.open(frame)));
+      Message message = MessageCodec.decode(s == null ? frame : s.open(frame));
+      if (message instanceof Message.Data data && unread.addAndGet(data.payload().length) > buffering.maxUnwrittenBytes()
+          && !readPaused) {
+        readPaused = true; // the consumer is behind: let the socket (and so the writer) wait
+        readPausedHint = true;
+        updateInterest();
+        resumeReading(); // in case the consumer caught up before it could see the hint
+      }
+      handler.onMessage(message);
     }
   }
 

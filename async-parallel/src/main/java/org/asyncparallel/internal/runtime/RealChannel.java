@@ -37,7 +37,21 @@ final class RealChannel<A, B> implements Channel<A, B> {
   @SuppressWarnings("unchecked")
   RealChannel(HubAddress address) {
     this.address = address;
-    this.inbox = new RealInbox<>(bytes -> (B) Codec.decode(bytes, "the message from " + address));
+    this.inbox = new RealInbox<>(bytes -> {
+      consumed(bytes.length);
+      return (B) Codec.decode(bytes, "the message from " + address);
+    });
+  }
+
+  /** Lets the connection read on once its consumer has caught up (backpressure). */
+  private void consumed(int bytes) {
+    Connection c;
+    synchronized (this) {
+      c = connection;
+    }
+    if (c != null) {
+      c.consumed(bytes);
+    }
   }
 
   private synchronized Connection connection() {

@@ -168,6 +168,10 @@ final class RealHub<A, B> implements Hub<A, B> {
   @SuppressWarnings("unchecked")
   private HubEvent<A> decode(Object raw) {
     if (raw instanceof RawData data) {
+      Connection connection = clients.get(data.client());
+      if (connection != null) {
+        connection.consumed(data.payload().length); // it may read on (backpressure)
+      }
       return new HubEvent.Data<>(data.client(),
           (A) Codec.decode(data.payload(), "the message from " + data.client()));
     }

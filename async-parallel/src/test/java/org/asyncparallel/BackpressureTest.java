@@ -1,0 +1,83 @@
+package org.asyncparallel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.asyncparallel.testing.NoLeftoverProcesses;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A fast writer and a slow or stuck reader: buffers stay bounded, the writer waits, and nothing is
+ * lost once the reader reads again.
+ */
+@ExtendWith(NoLeftoverProcesses.class)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class BackpressureTest {
+  private static final int MESSAGE = 64 * 1024;
+  private static final long BOUND = 16L << 20; // the default bound of each connection buffer
+
+  @TempDir
+  Path dir;
+
+  @AfterEach
+  void shutdown() {
+    Parallel.shutdown().join();
+  }
+
+  @Test
+  void aWriterToAHubThatDoesNotReadWaitsWithBoundedBuffersThenEverythingArrivesInOrder() throws Exception {
+    Parallel.init();
+    Path go = dir.resolve("go");
+    String goFile = go.toString();
+    int total = 1_000; // 64 MB: more than every buffer on the way together
+    Spawned<byte[], Integer, Integer> spawned = Parallel.<byte[], Integer, Integer>spawn((Hub<byte[], Integer> hub) -> {
+      while (!Files.exists(Path.of(goFile))) {
+        Thread.sleep(20); // not reading: the messages pile up on the way
+      }
+      int next = 0;
+      for (HubEvent.Data<byte[]> m : hub.listenSimple()) {
+        int seq = ByteBuffer.wrap(m.message()).getInt();
+        if (seq != next) {
+          throw new IllegalStateException("message " + seq + " arrived where " + next + " was due");
+        }
+        if (++next == total) {
+          hub.send(m.client(), next);
+          hub.flushed().get();
+          return next;
+        }
+      }
+      return -1;
+    }).get(60, TimeUnit.SECONDS);
+    Channel<byte[], Integer> channel = spawned.channel();
+    AtomicInteger written = new AtomicInteger();
+    Thread writer = Thread.ofPlatform().start(() -> {
+      for (int i = 0; i < total; i++) {
+        byte[] message = new byte[MESSAGE];
+        ByteBuffer.wrap(message).putInt(i);
+        channel.write(message);
+        written.incrementAndGet();
+      }
+    });
+    // the writer comes to wait inside write: its buffer is full and the hub's process reads no more
+    while (!(writer.getState() == Thread.State.WAITING && written.get() > 0)) {
+      assertThat(writer.isAlive()).as("the writer waits before it has written everything").isTrue();
+      Thread.sleep(20);
+    }
+    long buffered = (long) written.get() * MESSAGE;
+    // this side's unwritten bound, the hub side's unread bound, and the sockets' own buffers
+    assertThat(buffered).isGreaterThanOrEqualTo(BOUND).isLessThan(2 * BOUND + (8L << 20));
+    Files.createFile(go);
+    writer.join(60_000);
+    assertThat(written.get()).isEqualTo(total);
+    assertThat(channel.read()).isEqualTo(total);
+    assertThat(spawned.result().get(60, TimeUnit.SECONDS)).isEqualTo(total);
+  }
+}
