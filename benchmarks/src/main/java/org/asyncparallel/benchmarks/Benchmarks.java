@@ -126,7 +126,7 @@ public final class Benchmarks {
     Thread.sleep(2000);
     v.put("spares", (double) ProcessHandle.current().children()
         .filter(p -> p.isAlive() && p.info().commandLine().orElse("").contains("WorkerMain")).count());
-    for (String phase : List.of("startup", "python", "messaging", "trees", "memory", "classes", "remote")) {
+    for (String phase : List.of("startup", "python", "messaging", "trees", "memory", "classes", "codec", "remote")) {
       if (skip.contains(phase)) {
         notes.put("skipped-" + phase, "The phase \"" + phase + "\" was skipped (--skip): its figures are missing.");
         continue;
@@ -140,6 +140,7 @@ public final class Benchmarks {
           case "trees" -> trees();
           case "memory" -> memory();
           case "remote" -> remote();
+          case "codec" -> codec();
           default -> classes();
         }
       } catch (Exception e) {
@@ -149,6 +150,59 @@ public final class Benchmarks {
         quiet(Duration.ofSeconds(60));
       }
     }
+  }
+
+  /**
+   * The codec evaluation ({@link CodecEval}): the library's codec against Apache Fory, each in
+   * child JVMs whose class path adds Fory's jars (kept off this harness's class path, so the
+   * library's workers never carry them). Cold: a fresh JVM's first round trip, as every worker
+   * pays it; warm: the steady cost per message.
+   */
+  private void codec() throws Exception {
+    Path lib = Path.of("benchmarks/target/codec-lib");
+    if (!Files.isDirectory(lib)) {
+      notes.put("codec", "The codec evaluation did not run: benchmarks/target/codec-lib is missing.");
+      return;
+    }
+    progress("codec: the library's codec vs Apache Fory");
+    StringBuilder cp = new StringBuilder(System.getProperty("java.class.path"));
+    try (var jars = Files.list(lib)) {
+      jars.filter(j -> j.toString().endsWith(".jar")).sorted().forEach(j -> cp.append(':').append(j.toAbsolutePath()));
+    }
+    for (String codec : List.of("jdk", "fory")) {
+      List<Double> cold = new ArrayList<>();
+      List<Double> coldCpu = new ArrayList<>();
+      for (int i = 0; i < reps(5); i++) {
+        double cpu0 = Procs.reapedChildrenCpuSeconds();
+        long t0 = System.nanoTime();
+        codecRun(cp.toString(), "cold", codec);
+        cold.add((System.nanoTime() - t0) / 1e9);
+        coldCpu.add(Procs.reapedChildrenCpuSeconds() - cpu0);
+      }
+      put("codec." + codec + ".cold", Kind.TIME, cold);
+      put("codec." + codec + ".coldCpu", Kind.TIME, coldCpu);
+      for (var e : codecRun(cp.toString(), "warm", codec).entrySet()) {
+        put("codec." + codec + "." + e.getKey(), Kind.TIME, List.of(e.getValue() / 1e6));
+      }
+    }
+  }
+
+  private static java.util.Map<String, Double> codecRun(String classPath, String mode, String codec) throws Exception {
+    Process p = Procs.start(Procs.java("-XX:+UseSerialGC", "-XX:-UsePerfData", "-cp", classPath,
+        CodecEval.class.getName(), mode, codec).redirectErrorStream(true));
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
+      Procs.kill(p);
+      throw new IllegalStateException("CodecEval " + mode + " " + codec + " failed: " + out);
+    }
+    var values = new java.util.LinkedHashMap<String, Double>();
+    for (String line : out.split("\n")) {
+      var m = java.util.regex.Pattern.compile("^(\\w+)(Us|Ms)=([0-9.]+)$").matcher(line.trim());
+      if (m.matches()) {
+        values.put(m.group(1), Double.parseDouble(m.group(3)) * (m.group(2).equals("Us") ? 1 : 1000));
+      }
+    }
+    return values;
   }
 
   /**

@@ -145,6 +145,7 @@ final class Report {
             new Row("map of 10,000 trivial items (default chunking)", null,
                 "not measured: `Parallel.pool` not implemented yet", "Python `Pool.map`", "py.pool_map_10000",
                 List.of())));
+    codec(out);
     remote(out);
     diagnostics(out);
     baselines(out);
@@ -327,6 +328,29 @@ final class Report {
       return reached + String.format(" (%.0f%% of the baseline vs ≥ %.0f%%)", 100 * value, 100 * tg.bound());
     }
     return reached + " (" + Fmt.value(lib.kind(), value) + " vs ≥ " + Fmt.value(lib.kind(), tg.bound()) + ")";
+  }
+
+  private void codec(StringBuilder out) {
+    table(out, "Codec: the library's against Apache Fory", """
+        Issue 4 asks to evaluate Apache Fory (0.13.1) behind the codec interface. Each figure is \
+        measured in child JVMs (`CodecEval`, Fory's jars added to their class path only). Cold: a \
+        fresh JVM's first round trip (encode + decode) of a 64-byte array, a small record and a \
+        serializable lambda, from `java` start to exit, as every worker pays it; warm: the \
+        steady cost of one round trip, after 50,000 warm-up ones. Here the library is the \
+        "library" column and Fory the baseline: a ratio below 1 means the library is faster. \
+        Decision: the JDK codec stays. A worker is a fresh JVM per task, and Fory's first use \
+        costs it a second or more of generated-code compilation (cold rows), while the short \
+        form already makes the common messages cheap; Fory wins on records and collections once \
+        warm, which long-lived pool workers might use one day as an option.""",
+        List.of(
+            new Row("cold: JVM start to first round trips done (wall)", "codec.jdk.cold", null,
+                "Apache Fory", "codec.fory.cold", List.of()),
+            new Row("cold: CPU of that JVM", "codec.jdk.coldCpu", null, "Apache Fory", "codec.fory.coldCpu", List.of()),
+            new Row("warm: `byte[64]` round trip", "codec.jdk.bytes64", null, "Apache Fory", "codec.fory.bytes64", List.of()),
+            new Row("warm: 34-char `String` round trip", "codec.jdk.string", null, "Apache Fory", "codec.fory.string", List.of()),
+            new Row("warm: small record round trip", "codec.jdk.record", null, "Apache Fory", "codec.fory.record", List.of()),
+            new Row("warm: `List` of 100 `Integer`s round trip", "codec.jdk.list100", null, "Apache Fory",
+                "codec.fory.list100", List.of())));
   }
 
   private void remote(StringBuilder out) {
