@@ -21,10 +21,17 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface Channel<A, B> extends Serializable, AutoCloseable {
   /**
-   * Queues a message for the hub, in order. Never blocks on the network; if the channel is closed
-   * or broken, the message is dropped (the next {@link #read()} or {@link #flushed()} reports it).
+   * Queues a message for the hub, in order. Never blocks on the network: on an idle channel the
+   * calling thread writes the message to the socket at once if the socket has room, else it is
+   * queued. It waits only for <em>backpressure</em>: while this channel holds more than its bound
+   * of unwritten bytes ({@link Config.Builder#maxBufferedBytes}, 16 MiB by default), because the
+   * hub reads more slowly than this side writes; a message larger than the bound goes alone. With
+   * {@link Config.Builder#bufferAgeLimit}, data left unwritten for longer breaks the channel
+   * (a waiting write then returns). If the channel is closed or broken, the message is dropped
+   * (the next {@link #read()} or {@link #flushed()} reports it).
    *
-   * @throws ParallelException if the message cannot be serialized (naming the class)
+   * @throws ParallelException if the message cannot be serialized (naming the class), or if the
+   *     thread is interrupted while it waits for room (its interrupt flag is kept)
    */
   void write(A message);
 

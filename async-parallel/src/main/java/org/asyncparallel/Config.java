@@ -1,5 +1,9 @@
 package org.asyncparallel;
 
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.ObjectInputFilter;
+import java.io.OutputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -29,8 +33,14 @@ public final class Config {
   private final String masterAddress;
   private final Duration startupTimeout;
   private final int spareWorkers;
+  private final String deserializationFilter;
+  private final long maxBufferedBytes;
+  private final Duration bufferAgeLimit;
 
   private Config(Builder b) {
+    this.deserializationFilter = b.deserializationFilter;
+    this.maxBufferedBytes = b.maxBufferedBytes;
+    this.bufferAgeLimit = b.bufferAgeLimit;
     this.spareWorkers = b.spareWorkers;
     this.machineTimeout = b.machineTimeout;
     this.masterAddress = b.masterAddress;
@@ -101,13 +111,33 @@ public final class Config {
     return spareWorkers;
   }
 
+  /** The bound of each connection's buffers, in bytes. See {@link Builder#maxBufferedBytes}. */
+  public long maxBufferedBytes() {
+    return maxBufferedBytes;
+  }
+
+  /** How long data may wait unwritten, or null for no limit. See {@link Builder#bufferAgeLimit}. */
+  public Duration bufferAgeLimit() {
+    return bufferAgeLimit;
+  }
+
+  /**
+   * The {@link ObjectInputFilter} pattern every process of the runtime applies to the values it
+   * deserializes; empty (the default) for none. See {@link Builder#deserializationFilter}.
+   */
+  public String deserializationFilter() {
+    return deserializationFilter;
+  }
+
   @Override
   public String toString() {
     return "Config[cluster=" + cluster + ", sshCommand=" + sshCommand
         + ", workerJvmOptions=" + workerJvmOptions + ", javaCommand=" + javaCommand
         + ", maxMessageBytes=" + maxMessageBytes + ", shutdownGracePeriod=" + shutdownGracePeriod
         + ", machineTimeout=" + machineTimeout + ", masterAddress=" + masterAddress
-        + ", startupTimeout=" + startupTimeout + ", spareWorkers=" + spareWorkers + "]";
+        + ", startupTimeout=" + startupTimeout + ", spareWorkers=" + spareWorkers
+        + ", maxBufferedBytes=" + maxBufferedBytes + ", bufferAgeLimit=" + bufferAgeLimit
+        + ", deserializationFilter=" + deserializationFilter + "]";
   }
 
   /** Builds a {@link Config}. Not thread-safe; each setter returns this builder. */
@@ -122,8 +152,46 @@ public final class Config {
     private String masterAddress = "";
     private Duration startupTimeout = Duration.ofSeconds(60);
     private int spareWorkers = 2;
+    private long maxBufferedBytes = 16L << 20;
+    private Duration bufferAgeLimit;
+    private String deserializationFilter = "";
 
     private Builder() {}
+
+    /**
+     * Restricts which classes may be deserialized, in every process of the runtime: tasks and
+     * bodies in the worker that runs them, results in the process that asked for them, channel
+     * and hub messages wherever they are read. The pattern has the syntax and the meaning of
+     * {@link ObjectInputFilter.Config#createFilter(String)} (that of {@code jdk.serialFilter}),
+     * for example {@code "com.acme.**;java.base/*;!*"}: the first rule that matches a class
+     * decides, and a class that no rule matches is allowed, so an allow-list ends with
+     * {@code !*}. Its limits ({@code maxdepth=}, {@code maxrefs=}, {@code maxbytes=},
+     * {@code maxarray=}) bound every value. The empty pattern (the default) filters nothing.
+     *
+     * <p>Allowed whatever the pattern says: the library's own serializable classes (channels,
+     * hubs, {@link Where}) and what every lambda needs, {@code java.lang.invoke.SerializedLambda}
+     * and {@code Object[]} for its captured arguments. Still checked: the class that defines a
+     * lambda (so the pattern must allow the application's own classes) and each captured value.
+     * A JVM-wide {@code jdk.serialFilter} applies as well: either one rejecting rejects.
+     *
+     * <p>On a rejection nothing of the value is used and nothing hangs: a task or body that its
+     * worker refuses fails the future with a {@link WorkerException} (a remote
+     * {@link ParallelException}); a result that the caller refuses fails the future with a
+     * {@link ParallelException}; a message that a channel or hub refuses makes that
+     * {@code read} (or the body's iteration of its events) throw a {@link ParallelException}.
+     * Each message names what was rejected and the pattern.
+     *
+     * <p>The filter bounds what an authenticated peer can make a process deserialize; it does
+     * not stand in for the handshake, which already keeps every unauthenticated byte away from
+     * the deserializer, and an allowed class still runs its own {@code readObject}.
+     *
+     * @throws NullPointerException if pattern is null; a pattern that does not compile is an
+     *     {@link IllegalArgumentException} from {@link #build()}
+     */
+    public Builder deserializationFilter(String pattern) {
+      this.deserializationFilter = Objects.requireNonNull(pattern, "pattern");
+      return this;
+    }
 
     /**
      * How many worker JVMs to keep started and connected ahead of demand on this machine (default
@@ -133,6 +201,30 @@ public final class Config {
      */
     public Builder spareWorkers(int spares) {
       this.spareWorkers = spares;
+      return this;
+    }
+
+    /**
+     * The bound of each channel's and each hub client's buffers, each way (default 16 MiB): a
+     * {@link Channel#write} or {@link Hub#send} waits while more than this is written but not yet
+     * taken by the socket, and a process stops reading a connection while more than this of its
+     * messages wait unread, so that a slow reader slows its writer down instead of growing memory
+     * (backpressure). A single message larger than the bound still goes, alone. At least 64 KiB.
+     */
+    public Builder maxBufferedBytes(long bytes) {
+      this.maxBufferedBytes = bytes;
+      return this;
+    }
+
+    /**
+     * The seed's {@code buffer_age_limit}: data that waits unwritten for longer than this (its
+     * reader has stopped reading) breaks that connection: the channel's reads then fail with
+     * {@link ChannelClosedException} naming the limit, a writer waiting for room returns, and a
+     * hub sees the client disconnect with that reason, so one stuck client cannot hold up its hub.
+     * Default: no limit ({@code null}).
+     */
+    public Builder bufferAgeLimit(Duration limit) {
+      this.bufferAgeLimit = limit;
       return this;
     }
 
@@ -231,7 +323,36 @@ public final class Config {
           throw new IllegalArgumentException("workerJvmOptions has a blank option: " + workerJvmOptions);
         }
       }
+      if (maxBufferedBytes < 64 * 1024) {
+        throw new IllegalArgumentException("maxBufferedBytes must be at least 65536, was " + maxBufferedBytes);
+      }
+      if (bufferAgeLimit != null && (bufferAgeLimit.isNegative() || bufferAgeLimit.isZero())) {
+        throw new IllegalArgumentException("bufferAgeLimit must be positive (or null for none), was " + bufferAgeLimit);
+      }
+      checkFilter(deserializationFilter);
       return new Config(this);
+    }
+
+    private static void checkFilter(String pattern) {
+      if (pattern.isEmpty()) {
+        return;
+      }
+      ObjectInputFilter compiled;
+      try {
+        compiled = ObjectInputFilter.Config.createFilter(pattern);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("deserializationFilter is not a valid ObjectInputFilter pattern: \""
+            + pattern + "\": " + e.getMessage(), e);
+      }
+      if (compiled == null) {
+        throw new IllegalArgumentException("deserializationFilter has no rule: \"" + pattern + "\"");
+      }
+      try {
+        new DataOutputStream(OutputStream.nullOutputStream()).writeUTF(pattern); // as workers get it
+      } catch (IOException e) {
+        throw new IllegalArgumentException("deserializationFilter is too long (" + pattern.length()
+            + " characters; at most 65535 bytes of modified UTF-8)", e);
+      }
     }
   }
 }

@@ -37,16 +37,21 @@ public interface Hub<A, B> extends AutoCloseable, Serializable {
   Inbox<HubEvent.Data<A>> listenSimple();
 
   /**
-   * Queues a message for one client. Never blocks on the network. A client that is unknown or
-   * gone is ignored (no exception): it may disconnect at any moment anyway.
+   * Queues a message for one client. Never blocks on the network; like {@link Channel#write}, it
+   * waits only while this client's connection holds more than its bound of unwritten bytes (the
+   * client reads more slowly than the hub sends). Set {@link Config.Builder#bufferAgeLimit} so
+   * that a client that stops reading is disconnected rather than holding up the hub. A client
+   * that is unknown or gone is ignored (no exception): it may disconnect at any moment anyway.
    *
-   * @throws ParallelException if the message cannot be serialized (naming the class)
+   * @throws ParallelException if the message cannot be serialized (naming the class), or if the
+   *     thread is interrupted while it waits for room (its interrupt flag is kept)
    * @throws IllegalStateException outside the hub's process
    */
   void send(ClientId client, B message);
 
   /**
-   * Queues a message for every client connected now. Serialized once.
+   * Queues a message for every client connected now. Serialized once. Waits, client by client,
+   * as {@link #send} does.
    *
    * @throws ParallelException if the message cannot be serialized (naming the class)
    * @throws IllegalStateException outside the hub's process

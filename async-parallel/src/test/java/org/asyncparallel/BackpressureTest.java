@@ -73,11 +73,63 @@ class BackpressureTest {
     }
     long buffered = (long) written.get() * MESSAGE;
     // this side's unwritten bound, the hub side's unread bound, and the sockets' own buffers
-    assertThat(buffered).isGreaterThanOrEqualTo(BOUND).isLessThan(2 * BOUND + (8L << 20));
+    assertThat(buffered).isGreaterThan(BOUND / 2).isLessThan(2 * BOUND + (8L << 20));
     Files.createFile(go);
     writer.join(60_000);
     assertThat(written.get()).isEqualTo(total);
     assertThat(channel.read()).isEqualTo(total);
     assertThat(spawned.result().get(60, TimeUnit.SECONDS)).isEqualTo(total);
+  }
+
+  @Test
+  void aClientThatStopsReadingIsDroppedByTheBufferAgeLimitAndTheHubServesTheOthers() throws Exception {
+    Parallel.init(Config.builder().maxBufferedBytes(64 * 1024).bufferAgeLimit(java.time.Duration.ofSeconds(1)).build());
+    Spawned<String, Object, String> spawned = Parallel.<String, Object, String>spawn((Hub<String, Object> hub) -> {
+      String dropped = "";
+      for (HubEvent<String> event : hub.listen()) {
+        if (event instanceof HubEvent.Disconnect<String> gone) {
+          dropped = gone.reason();
+        } else if (event instanceof HubEvent.Data<String> m && m.message().equals("flood")) {
+          int sent = 0;
+          while (hub.clients().contains(m.client())) {
+            hub.send(m.client(), new byte[MESSAGE]); // waits while the client's buffer is full
+            sent++;
+          }
+        } else if (event instanceof HubEvent.Data<String> m && m.message().equals("status")) {
+          hub.send(m.client(), dropped);
+        } else if (event instanceof HubEvent.Data<String> m && m.message().equals("bye")) {
+          return "served on";
+        }
+      }
+      return "ended";
+    }).get(60, TimeUnit.SECONDS);
+    Channel<String, Object> stuck = spawned.channel();
+    Channel<String, Object> other = copyOf(stuck); // a second client of the same hub
+    stuck.write("flood"); // and never read: its buffers fill, then nothing moves for a second
+    String reason;
+    do {
+      other.write("status");
+      reason = (String) other.read();
+    } while (reason.isEmpty());
+    assertThat(reason).contains("buffer age limit").contains("not reading");
+    other.write("bye");
+    assertThat(spawned.result().get(60, TimeUnit.SECONDS)).isEqualTo("served on");
+    // the stuck client reads what reached it, then learns that its channel has ended
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> {
+      while (true) {
+        stuck.read();
+      }
+    }).isInstanceOf(ChannelClosedException.class);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> T copyOf(T value) throws Exception {
+    var bytes = new java.io.ByteArrayOutputStream();
+    try (var out = new java.io.ObjectOutputStream(bytes)) {
+      out.writeObject(value);
+    }
+    try (var in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+      return (T) in.readObject();
+    }
   }
 }

@@ -37,7 +37,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Hostile bytes on the listening sockets of the main process and of a worker: each such
- * connection is dropped, nothing is deserialized, and everyone else keeps being served.
+ * connection is dropped, nothing is deserialized, and everyone else keeps being served. The
+ * secret shows in no command line, environment or file. (HostileInputTest throws much more at
+ * every socket, TCP included.)
  */
 @ExtendWith(NoLeftoverProcesses.class)
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
@@ -52,8 +54,11 @@ class SecurityTest {
     }
   }
 
+  private static java.time.Instant started;
+
   @BeforeAll
   static void init() {
+    started = java.time.Instant.now().minusSeconds(2);
     Parallel.init();
   }
 
@@ -180,21 +185,123 @@ class SecurityTest {
     assertThat(echo.result().get()).isEqualTo("stopped");
   }
 
-  @Test
-  void theSecretIsNeitherOnTheCommandLineNorInTheEnvironmentOfAWorker() throws Exception {
-    byte[] secret = ProcessRuntime.current().settings().secret().bytes();
-    List<String> forms = List.of(HexFormat.of().formatHex(secret), HexFormat.of().withUpperCase().formatHex(secret),
-        Base64.getEncoder().encodeToString(secret), Base64.getUrlEncoder().withoutPadding().encodeToString(secret),
-        new String(secret, StandardCharsets.ISO_8859_1));
-    String exposed = Parallel.run(() -> {
-      long pid = ProcessHandle.current().pid();
-      return new String(Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline")), StandardCharsets.ISO_8859_1)
-          + "\n" + new String(Files.readAllBytes(Path.of("/proc/" + pid + "/environ")), StandardCharsets.ISO_8859_1);
-    }).get();
-    assertThat(exposed).contains("org.asyncparallel.internal.worker.WorkerMain");
-    for (String form : forms) {
-      assertThat(exposed).doesNotContain(form);
+  /** The secret as raw bytes and in the text forms a careless program would print it in. */
+  private static List<byte[]> formsOf(byte[] secret) {
+    return List.of(secret, HexFormat.of().formatHex(secret).getBytes(StandardCharsets.US_ASCII),
+        HexFormat.of().withUpperCase().formatHex(secret).getBytes(StandardCharsets.US_ASCII),
+        Base64.getEncoder().encodeToString(secret).getBytes(StandardCharsets.US_ASCII),
+        Base64.getUrlEncoder().withoutPadding().encodeToString(secret).getBytes(StandardCharsets.US_ASCII));
+  }
+
+  private static boolean contains(byte[] haystack, byte[] needle) {
+    outer:
+    for (int i = 0; i <= haystack.length - needle.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return true;
     }
+    return false;
+  }
+
+  private static boolean writtenSinceTheStart(Path file) {
+    try {
+      return !Files.getLastModifiedTime(file).toInstant().isBefore(started);
+    } catch (IOException e) {
+      return false; // removed meanwhile
+    }
+  }
+
+  /** Where the secret shows in a process's command line or environment (empty: nowhere). */
+  private static List<String> exposures(long pid, List<byte[]> forms) {
+    List<String> found = new java.util.ArrayList<>();
+    for (String what : List.of("cmdline", "environ")) {
+      byte[] bytes;
+      try {
+        bytes = Files.readAllBytes(Path.of("/proc/" + pid + "/" + what));
+      } catch (IOException e) {
+        continue; // the process has ended meanwhile
+      }
+      for (byte[] form : forms) {
+        if (contains(bytes, form)) {
+          found.add("process " + pid + " has the secret in its " + what);
+        }
+      }
+    }
+    return found;
+  }
+
+  /**
+   * The main process, every worker (spares, a spawned worker, and one that a worker asked for)
+   * and every file written since the runtime started (and so since its secret was drawn) in its
+   * socket directory and in the code cache (jars, class archives): none shows the secret in its
+   * command line, its environment or its bytes.
+   */
+  @Test
+  void theSecretIsInNoCommandLineNoEnvironmentAndNoFile() throws Exception {
+    byte[] secret = ProcessRuntime.current().settings().secret().bytes();
+    List<byte[]> forms = formsOf(secret);
+    Spawned<String, String, String> outer = Parallel.<String, String, String>spawn(hub -> {
+      Spawned<String, String, String> inner = Parallel.<String, String, String>spawn(h -> {
+        for (HubEvent.Data<String> m : h.listenSimple()) {
+          return "inner stopped";
+        }
+        return "inner ended";
+      }).get();
+      for (HubEvent.Data<String> m : hub.listenSimple()) {
+        if (m.message().equals("stop")) {
+          inner.channel().write("stop");
+          return inner.result().get();
+        }
+        hub.send(m.client(), String.valueOf(ProcessHandle.current().pid()));
+      }
+      return "ended";
+    }).get();
+    outer.channel().write("up?"); // answered once the nested worker is running
+    long outerPid = Long.parseLong(outer.channel().read());
+
+    List<String> exposed = new java.util.ArrayList<>(exposures(ProcessHandle.current().pid(), forms));
+    List<ProcessHandle> workers = ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList();
+    for (ProcessHandle worker : workers) {
+      exposed.addAll(exposures(worker.pid(), forms));
+    }
+    long workerMains = workers.stream().filter(p -> p.info().commandLine().orElse("")
+        .contains("org.asyncparallel.internal.worker.WorkerMain")).count();
+    assertThat(workerMains).as("workers looked at: the spawned one, its nested one, spares").isGreaterThanOrEqualTo(2);
+    assertThat(workers.stream().map(ProcessHandle::pid)).contains(outerPid);
+
+    List<Path> files = new java.util.ArrayList<>();
+    for (Path dir : List.of(rootSocket().getParent(), org.asyncparallel.internal.launch.CodeCache.directory())) {
+      assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)))
+          .as("permissions of " + dir).isEqualTo("rwx------");
+      try (var walk = Files.walk(dir)) {
+        // not the runtime's lock file: opening and closing it in this process would release the
+        // main process's lock on it (POSIX record locks belong to the process), and the next init
+        // on this machine would then take the live runtime's directory for a dead one's
+        walk.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().equals("lock"))
+            .filter(SecurityTest::writtenSinceTheStart).forEach(files::add);
+      }
+    }
+    for (Path file : files) {
+      byte[] bytes;
+      try {
+        bytes = Files.readAllBytes(file);
+      } catch (IOException e) {
+        continue; // removed meanwhile (a worker's archive being renamed into place)
+      }
+      for (byte[] form : forms) {
+        if (contains(bytes, form)) {
+          exposed.add(file + " has the secret");
+        }
+      }
+    }
+    assertThat(exposed).as("where the secret shows, among the main process, " + workers.size()
+        + " workers and " + files.size() + " files").isEmpty();
+
+    outer.channel().write("stop");
+    assertThat(outer.result().get()).isEqualTo("inner stopped");
   }
 
   @Test

@@ -58,7 +58,8 @@ public final class AgentMain {
     // its own directory name: the machine may share /tmp with the master (ssh to localhost, say)
     RuntimeDirectory directory = RuntimeDirectory.create(new java.security.SecureRandom().nextLong() & Long.MAX_VALUE);
     var workerSettings = new RuntimeSettings(given.secret(), given.runtimeId(), given.cluster(),
-        given.localMachine(), true, directory.path(), given.maxFrameBytes(), masterAddress, advertised);
+        given.localMachine(), true, directory.path(), given.maxFrameBytes(), masterAddress, advertised,
+        given.deserializationFilter(), given.dataBuffering());
     stdout.write("APJA".getBytes(StandardCharsets.US_ASCII));
     stdout.flush();
     var link = new AgentLink(stdin, stdout, given.maxFrameBytes());

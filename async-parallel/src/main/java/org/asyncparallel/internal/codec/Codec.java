@@ -20,12 +20,23 @@ import org.asyncparallel.ParallelException;
  */
 public final class Codec {
   private static volatile ClassLoader loader = ClassLoader.getSystemClassLoader();
+  private static volatile DeserializationFilter filter; // null: none (Config.deserializationFilter)
 
   private Codec() {}
 
   /** Sets the loader that resolves classes while decoding. */
   public static void useClassLoader(ClassLoader classLoader) {
     loader = classLoader == null ? ClassLoader.getSystemClassLoader() : classLoader;
+  }
+
+  /**
+   * Sets the runtime's deserialization filter (see {@link DeserializationFilter}); the empty
+   * pattern removes it. Called once at the start of each process of the runtime.
+   *
+   * @throws IllegalArgumentException if the pattern does not compile
+   */
+  public static void useFilter(String pattern) {
+    filter = DeserializationFilter.of(pattern);
   }
 
   /**
@@ -72,23 +83,45 @@ public final class Codec {
    * Deserializes a value made by {@link #encode}.
    *
    * @param what what the value is, for the error message
-   * @throws ParallelException if the bytes do not decode here (a missing class, for example)
+   * @throws ParallelException if the bytes do not decode here (a missing class, a class the
+   *     deserialization filter rejects, a value nested too deeply for this thread's stack...)
    */
   public static Object decode(byte[] bytes, String what) {
+    DeserializationFilter current = filter;
     if (SmallValues.isSmall(bytes)) {
+      Object value;
       try {
-        return SmallValues.decode(bytes);
+        value = SmallValues.decode(bytes);
       } catch (RuntimeException e) {
         throw new ParallelException(what + " cannot be decoded: " + e.getMessage(), e);
       }
+      String refused = current == null ? null : current.refusal(value, bytes.length);
+      if (refused != null) {
+        throw new ParallelException(what + " cannot be deserialized in this process: " + refused
+            + " is rejected by the deserialization filter \"" + current.pattern() + "\" (Config.deserializationFilter)");
+      }
+      return value;
     }
+    DeserializationFilter.OneStream checked = current == null ? null : current.forOneStream();
     try (var in = new LoaderObjectInputStream(new ByteArrayInputStream(bytes), loader)) {
+      if (checked != null) {
+        in.setObjectInputFilter(checked);
+      }
       return in.readObject();
     } catch (ClassNotFoundException e) {
       throw new ParallelException(what + " cannot be deserialized in this process: class "
           + e.getMessage() + " is not on its class path", e);
     } catch (IOException | RuntimeException e) {
+      if (checked != null && checked.rejected() != null) {
+        throw new ParallelException(what + " cannot be deserialized in this process: " + checked.rejected()
+            + " is rejected by the deserialization filter \"" + current.pattern()
+            + "\" (Config.deserializationFilter)", e);
+      }
       throw new ParallelException(what + " cannot be deserialized in this process: " + e, e);
+    } catch (StackOverflowError e) {
+      // a value nested more deeply than this thread's stack: the caller must still get an answer
+      throw new ParallelException(what + " cannot be deserialized in this process: it is nested too"
+          + " deeply for the stack of thread " + Thread.currentThread().getName(), e);
     }
   }
 

@@ -21,9 +21,13 @@ import org.asyncparallel.internal.wire.Secret;
  *
  * <pre>
  *  "APJB" | version u16 | secret (32) | runtime id u64 | worker id u64 | max frame u32
- *  | worker machine u8 | socket dir | local machine | root machine | root socket
+ *  | flags u8 | socket dir | local machine | root machine | root socket
  *  | master machine | n u32 | n x worker machine | root host | root port u32
- *  | master address | advertised host                    (strings: u16 length + UTF-8)
+ *  | master address | advertised host
+ *  [| deserialization filter]                            (strings: u16 length + UTF-8)
+ *
+ *  flags: bit 0 = worker machine; bit 1 = a deserialization filter follows; bit 2 = buffer
+ *  bounds other than the default end the record (max buffered bytes u64, age limit ms u64, 0 = none)
  * </pre>
  *
  * @param settings the runtime's settings as the worker will see them
@@ -33,6 +37,9 @@ import org.asyncparallel.internal.wire.Secret;
 public record Bootstrap(RuntimeSettings settings, long workerId, Endpoint root) {
   private static final int MAGIC = 0x41504a42; // "APJB"
   private static final short VERSION = 1;
+  private static final int WORKER_MACHINE = 1;
+  private static final int FILTERED = 2;
+  private static final int BOUNDED = 4;
 
   /** Writes the record (does not close the stream). */
   public void writeTo(OutputStream stream) throws IOException {
@@ -43,7 +50,9 @@ public record Bootstrap(RuntimeSettings settings, long workerId, Endpoint root) 
     out.writeLong(settings.runtimeId());
     out.writeLong(workerId);
     out.writeInt(settings.maxFrameBytes());
-    out.writeBoolean(settings.workerMachine());
+    boolean filtered = !settings.deserializationFilter().isEmpty();
+    boolean bounded = !settings.dataBuffering().equals(RuntimeSettings.DEFAULT_BUFFERING);
+    out.writeByte((settings.workerMachine() ? WORKER_MACHINE : 0) | (filtered ? FILTERED : 0) | (bounded ? BOUNDED : 0));
     out.writeUTF(settings.socketDirectory().toString());
     out.writeUTF(settings.localMachine());
     out.writeUTF(root.machine());
@@ -57,13 +66,22 @@ public record Bootstrap(RuntimeSettings settings, long workerId, Endpoint root) 
     out.writeInt(root.port());
     out.writeUTF(settings.masterAddress());
     out.writeUTF(settings.advertisedHost());
+    if (filtered) {
+      out.writeUTF(settings.deserializationFilter());
+    }
+    if (bounded) {
+      var b = settings.dataBuffering();
+      out.writeLong(b.maxUnwrittenBytes());
+      out.writeLong(b.ageLimit() == null ? 0 : b.ageLimit().toMillis());
+    }
     out.flush();
   }
 
   /**
    * Reads a record written by {@link #writeTo}, consuming exactly its bytes.
    *
-   * @throws IOException if the stream ends early or does not hold a bootstrap record
+   * @throws IOException if the stream ends early or does not hold a bootstrap record (a wrong
+   *     magic or version, unknown flags, a machine count outside 0..100000)
    */
   public static Bootstrap readFrom(InputStream stream) throws IOException {
     var in = new DataInputStream(stream);
@@ -76,7 +94,10 @@ public record Bootstrap(RuntimeSettings settings, long workerId, Endpoint root) 
     long runtimeId = in.readLong();
     long workerId = in.readLong();
     int maxFrame = in.readInt();
-    boolean workerMachine = in.readBoolean();
+    int flags = in.readUnsignedByte();
+    if ((flags & ~(WORKER_MACHINE | FILTERED | BOUNDED)) != 0) {
+      throw new IOException("bad bootstrap flags " + flags);
+    }
     Path socketDir = Path.of(in.readUTF());
     String localMachine = in.readUTF();
     String rootMachine = in.readUTF();
@@ -93,8 +114,20 @@ public record Bootstrap(RuntimeSettings settings, long workerId, Endpoint root) 
     Endpoint root = new Endpoint(rootMachine, rootSocket, in.readUTF(), in.readInt());
     String masterAddress = in.readUTF();
     String advertisedHost = in.readUTF();
+    String filter = (flags & FILTERED) != 0 ? in.readUTF() : "";
+    var buffering = RuntimeSettings.DEFAULT_BUFFERING;
+    if ((flags & BOUNDED) != 0) {
+      long max = in.readLong();
+      long ageMillis = in.readLong();
+      if (max < 1 || ageMillis < 0) {
+        throw new IOException("bad buffer bounds " + max + ", " + ageMillis);
+      }
+      buffering = new org.asyncparallel.internal.net.Connection.Buffering(max,
+          ageMillis == 0 ? null : java.time.Duration.ofMillis(ageMillis));
+    }
     var settings = new RuntimeSettings(Secret.of(secret), runtimeId, new Cluster(master, workers),
-        localMachine, workerMachine, socketDir, maxFrame, masterAddress, advertisedHost);
+        localMachine, (flags & WORKER_MACHINE) != 0, socketDir, maxFrame, masterAddress, advertisedHost, filter,
+        buffering);
     return new Bootstrap(settings, workerId, root);
   }
 }

@@ -102,7 +102,13 @@ public final class Listener implements AutoCloseable {
         if (closed) {
           return;
         }
-        continue; // e.g. too many open files: this one socket is lost, keep serving
+        // e.g. too many open files: keep serving, but without spinning while none is free
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException interrupted) {
+          return;
+        }
+        continue;
       }
       try {
         SocketOptions.apply(socket);

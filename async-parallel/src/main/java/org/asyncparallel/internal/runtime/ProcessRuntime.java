@@ -90,11 +90,13 @@ public final class ProcessRuntime {
             : "Parallel.init has already been called in this process");
       }
       Codec.useClassLoader(Thread.currentThread().getContextClassLoader());
+      Codec.useFilter(config.deserializationFilter());
       Cluster cluster = config.cluster() != null ? config.cluster() : Cluster.localOnly();
       long runtimeId = new java.security.SecureRandom().nextLong() & Long.MAX_VALUE;
       RuntimeDirectory directory = RuntimeDirectory.create(runtimeId);
       var settings = new RuntimeSettings(Secret.generate(), runtimeId, cluster, cluster.masterMachine(),
-          false, directory.path(), config.maxMessageBytes(), "", "");
+          false, directory.path(), config.maxMessageBytes(), "", "", config.deserializationFilter(),
+          new Connection.Buffering(config.maxBufferedBytes(), config.bufferAgeLimit()));
       Supervisor[] supervisor = new Supervisor[1];
       var hubs = new HubHost(settings, (connected, hello) -> supervisor[0].onHello(connected, hello));
       try {
@@ -149,7 +151,8 @@ public final class ProcessRuntime {
         var remote = new RemoteMachine(machine, config.sshCommand(), config.machineTimeout(),
             (m, reason) -> System.err.println("asyncparallel: " + reason));
         var agentSettings = new RuntimeSettings(settings.secret(), settings.runtimeId(), settings.cluster(),
-            machine, true, settings.socketDirectory(), settings.maxFrameBytes(), config.masterAddress(), "");
+            machine, true, settings.socketDirectory(), settings.maxFrameBytes(), config.masterAddress(), "",
+            settings.deserializationFilter(), settings.dataBuffering());
         try {
           remote.start(bundle, agentSettings, root, config.startupTimeout());
           started.add(remote);
@@ -182,6 +185,7 @@ public final class ProcessRuntime {
   public static ProcessRuntime startWorker(Bootstrap bootstrap, Consumer<Message.Assign> onAssign,
       Consumer<String> onRootLost) throws IOException {
     var settings = bootstrap.settings();
+    Codec.useFilter(settings.deserializationFilter());
     var client = new ControlClient();
     var hubs = new HubHost(settings, null);
     var runtime = new ProcessRuntime(settings, hubs, client, null, false);

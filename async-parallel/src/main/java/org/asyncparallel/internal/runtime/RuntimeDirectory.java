@@ -45,6 +45,7 @@ public final class RuntimeDirectory implements AutoCloseable {
       Files.createDirectory(making, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       channel = FileChannel.open(making.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       FileLock lock = channel.lock();
+      Files.writeString(making.resolve("owner"), Long.toString(ProcessHandle.current().pid()));
       Files.move(making, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       return new RuntimeDirectory(dir, channel, lock);
     } catch (IOException e) {
@@ -93,7 +94,23 @@ public final class RuntimeDirectory implements AutoCloseable {
     }
   }
 
+  /**
+   * True when the directory's root is gone. Its owner's pid decides first, without touching the
+   * lock: a POSIX lock belongs to the process, and closing <em>any</em> descriptor of the locked
+   * file in the owning process releases it, so a probe from the owner's own JVM (another copy of
+   * the library in another class loader, say) must never open the file. The lock is probed only
+   * when the owner is unknown or dead (its pid reused by another process then keeps the directory
+   * until a later clean-up).
+   */
   private static boolean isStale(Path dir) {
+    try {
+      long owner = Long.parseLong(Files.readString(dir.resolve("owner")).trim());
+      if (owner == ProcessHandle.current().pid() || ProcessHandle.of(owner).map(ProcessHandle::isAlive).orElse(false)) {
+        return false;
+      }
+    } catch (IOException | NumberFormatException e) {
+      // an older layout or half-made: the lock decides
+    }
     Path lockFile = dir.resolve("lock");
     if (!Files.isRegularFile(lockFile) || !Files.isWritable(lockFile)) {
       return false;
