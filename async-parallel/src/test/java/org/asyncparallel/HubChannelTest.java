@@ -364,4 +364,31 @@ class HubChannelTest {
     assertThatThrownBy(() -> f.result().get()).hasCauseInstanceOf(WorkerException.class)
         .hasMessageContaining("body failed");
   }
+
+  @Test
+  void readAsyncAfterCloseIsAFailedFutureAndAPendingReadLearnsWhichChannelClosed() throws Exception {
+    try (Hub<String, String> hub = Parallel.hub()) {
+      Channel<String, String> channel = hub.openChannel();
+      CompletableFuture<String> pending = channel.readAsync(); // the async reader exists now
+      var failure = new java.util.concurrent.atomic.AtomicReference<Throwable>();
+      Thread reader = Thread.ofPlatform().start(() -> {
+        try {
+          channel.read();
+        } catch (Throwable e) {
+          failure.set(e);
+        }
+      });
+      while (reader.getState() != Thread.State.WAITING && reader.isAlive()) {
+        Thread.sleep(10);
+      }
+      channel.close();
+      reader.join(10_000);
+      assertThat(reader.isAlive()).isFalse();
+      assertThat(failure.get()).isInstanceOf(ChannelClosedException.class)
+          .hasMessageContaining("was closed by this process");
+      assertThatThrownBy(() -> channel.readAsync().get(10, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(ChannelClosedException.class).hasMessageContaining("closed by this process");
+      assertThatThrownBy(() -> pending.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(ChannelClosedException.class);
+    }
+  }
 }

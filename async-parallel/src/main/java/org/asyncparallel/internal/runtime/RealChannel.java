@@ -133,7 +133,15 @@ final class RealChannel<A, B> implements Channel<A, B> {
   @Override
   public CompletableFuture<B> readAsync() {
     var future = new CompletableFuture<B>();
-    asyncReader().execute(() -> {
+    ThreadPoolExecutor reader;
+    synchronized (this) {
+      if (closed) {
+        return CompletableFuture.failedFuture(
+            new ChannelClosedException("the channel to " + address + " was closed by this process"));
+      }
+      reader = asyncReader();
+    }
+    reader.execute(() -> {
       if (future.isDone()) {
         return;
       }
@@ -195,6 +203,7 @@ final class RealChannel<A, B> implements Channel<A, B> {
     if (c != null) {
       c.closeGracefully();
     }
+    inbox.finish("the channel to " + address + " was closed by this process"); // the reason readers get
     inbox.close();
   }
 
