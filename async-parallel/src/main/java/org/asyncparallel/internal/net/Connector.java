@@ -36,6 +36,35 @@ public final class Connector {
    */
   public static Opened connect(SocketAddress target, Secret secret, int maxFrameBytes,
       Duration timeout, Message first, boolean awaitReply) throws IOException {
+    if (target instanceof UnixDomainSocketAddress) {
+      return connectOnce(target, secret, maxFrameBytes, timeout, first, awaitReply);
+    }
+    // Over TCP, a link that is down for a moment (a cable, a switch, ARP) refuses a connect at
+    // once ("No route to host"): try again for a few seconds before giving up. Only the connect
+    // itself is retried; a peer that answers and then fails the handshake is not.
+    long giveUp = System.nanoTime() + Math.min(timeout.toNanos(), RETRY_FOR.toNanos());
+    for (long pause = 100; ; pause = Math.min(pause * 2, 1_000)) {
+      try {
+        return connectOnce(target, secret, maxFrameBytes, timeout, first, awaitReply);
+      } catch (java.net.ConnectException | java.net.NoRouteToHostException e) {
+        if (System.nanoTime() + pause * 1_000_000 > giveUp) {
+          throw e;
+        }
+        try {
+          Thread.sleep(pause);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** How long a TCP connect that is refused at once is tried again. */
+  private static final Duration RETRY_FOR = Duration.ofSeconds(5);
+
+  private static Opened connectOnce(SocketAddress target, Secret secret, int maxFrameBytes,
+      Duration timeout, Message first, boolean awaitReply) throws IOException {
     SocketChannel socket = SocketChannel.open(target instanceof UnixDomainSocketAddress
         ? StandardProtocolFamily.UNIX : StandardProtocolFamily.INET);
     var plain = new Connected(socket, new FrameReader(socket, maxFrameBytes), new FrameWriter(socket));
