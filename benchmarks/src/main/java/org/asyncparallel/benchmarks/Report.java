@@ -375,10 +375,11 @@ final class Report {
   private void diagnostics(StringBuilder out) {
     out.append("## Diagnostics (no targets; they explain the figures above)\n\n");
     out.append("| what | median (p90) | compared with | ratio |\n| --- | --- | --- | --- |\n");
-    diag(out, "raw UDS ping-pong through the library's thread structure, without the library "
+    diag(out, "raw UDS ping-pong through session 1's thread structure, without the library "
         + "(writer + reader thread and a queue each on this side; reader thread, queue, echoing thread, "
-        + "queue, writer thread on the far side)", "raw.handoff.rt", "raw UDS ping-pong", "raw.uds.rt");
-    diag(out, "library channel round trip", "lib.rt", "the thread-structure ping-pong above", "raw.handoff.rt");
+        + "queue, writer thread on the far side; the library now has one I/O thread per process and "
+        + "direct writes)", "raw.handoff.rt", "raw UDS ping-pong", "raw.uds.rt");
+    diag(out, "library channel round trip", "lib.rt", "session 1's thread-structure ping-pong above", "raw.handoff.rt");
     diag(out, "library 64 B throughput with `prePack` once + `writePacked` (no per-message serialization "
         + "on the writing side)", "lib.tpPacked64", "library `write` 64 B", "lib.tp64");
     diag(out, "″", "lib.tpPacked64", "raw UDS 64 B", "raw.uds.tp64");
@@ -614,22 +615,17 @@ final class Report {
   private String whyRoundTrip() {
     double raw = med("raw.uds.rt");
     double lib = med("lib.rt");
-    double hand = med("raw.handoff.rt");
-    double share = (hand - raw) / (lib - raw);
-    return String.format("a library round trip crosses four thread hand-offs that the raw ping-pong does "
-            + "not (caller → the channel's writer thread; the hub's reader thread → the hub inbox → the body's "
-            + "thread; the body → the hub connection's writer thread; the channel's reader thread → the channel "
-            + "inbox → the caller), each the wake-up of a parked thread, plus four Java (de)serializations with "
-            + "a fresh Object stream each. The same thread structure without the library (raw UDS with those "
-            + "threads and queues) took %s in this run, %s raw (%s): the thread pair per connection accounts "
-            + "for about %.0f%% of the library's extra %s per round trip. Serializing and deserializing a "
-            + "64 B `byte[]` with fresh streams costs %s per message in the harness JVM, so the two messages "
-            + "of a round trip account for about %s more (%.0f%%); the remaining %s is not explained by "
-            + "these two measurements (framing, the inbox's lock and condition, per-message objects, the "
-            + "worker's JVM state).",
-        t(hand), Fmt.ratio(hand / raw), t(raw), clamp(share * 100), t(lib - raw), t(med("ser.64")),
-        t(2 * med("ser.64")), clamp(200 * med("ser.64") / (lib - raw)),
-        t(Math.max(0, lib - hand - 2 * med("ser.64"))));
+    return String.format("a raw ping-pong wakes two threads per round trip (each side's reader is its "
+            + "consumer); a library round trip wakes four: on each side the process's one I/O thread "
+            + "(`asyncparallel-io`, a selector over all its connections) reads the socket, cuts the frame "
+            + "and queues the message in the inbox, and the consumer (the hub body's thread, then the "
+            + "caller) wakes to take and decode it. Writes no longer cross a thread: on an idle channel the "
+            + "caller writes the frame itself. Each wake-up of a parked thread costs a few microseconds "
+            + "here; the library's extra %s per round trip (%s vs %s) is mostly those two extra wake-ups, "
+            + "plus framing, the selector and the short-form encoding (a tag and a copy for a `byte[]`). "
+            + "Reading the socket on the consumer's own thread when it is the only reader would remove "
+            + "them; that is the next step.",
+        t(lib - raw), show("lib.rt"), t(raw));
   }
 
   private static double clamp(double percent) {
@@ -638,32 +634,21 @@ final class Report {
 
   private String whySmall() {
     double lib = med("lib.tp64");
-    double packed = med("lib.tpPacked64");
     double raw = med("raw.uds.tp64");
-    if (!(1 / lib - 1 / packed > 0)) {
-      return String.format("each `write` serializes its `byte[]` with a fresh `ObjectOutputStream` (`Codec.encode`) "
-              + "and the worker decodes each with a fresh `ObjectInputStream`; in this run `prePack` + "
-              + "`writePacked` (%s) was not faster than `write` (%s), so the cost is mostly per message on the "
-              + "transport and receiving side: %s per message against %s for raw UDS.",
-          show("lib.tpPacked64"), show("lib.tp64"), t(1 / lib), t(1 / raw));
-    }
-    return String.format("each `write` serializes its `byte[]` with a fresh `ObjectOutputStream` on the "
-            + "caller's thread (`Codec.encode`: %s per message at %s), and the worker decodes each with a "
-            + "fresh `ObjectInputStream` before the body sees it. With `prePack` once and `writePacked` "
-            + "(no write-side serialization) the library reached %s (%s per message), so write-side "
-            + "serialization costs about %s per message and the rest (per-message Frame/Message/queue "
-            + "objects, decoding on the worker, the hand-off to the body's thread) about %s, against %s "
-            + "per message for raw UDS.",
-        t(1 / lib), show("lib.tp64"), show("lib.tpPacked64"), t(1 / packed), t(1 / lib - 1 / packed),
-        t(1 / packed - 1 / raw), t(1 / raw));
+    return String.format("the raw baseline appends 64-byte records to a buffered stream and reads them "
+            + "back from one; the library handles each message as one: the caller encodes it (a tag and a "
+            + "copy for a `byte[]`) and frames it into the connection's outbox under its lock, the I/O "
+            + "thread writes what gathered in few large writes, the receiving I/O thread cuts each frame and "
+            + "queues it in the hub's inbox, and the body's thread takes and decodes each: %s per message "
+            + "against %s for raw UDS, on %d CPUs shared by the four busy threads.",
+        t(1 / lib), t(1 / raw), m.nproc);
   }
 
   private String whyBig() {
-    return String.format("each 1 MiB `byte[]` is serialized on write (copied through "
-            + "`ObjectOutputStream`'s block buffer into a growing `ByteArrayOutputStream`, then copied again by "
-            + "`toByteArray`) and deserialized on the worker (another copy), on top of the socket copies the raw "
-            + "baseline also makes. Without write-side serialization (`prePack` + `writePacked`) the library "
-            + "reached %s (%.0f%% of raw UDS %s); with it %s.",
+    return String.format("each 1 MiB message is copied into its frame on write and, on the receiving "
+            + "side, out of the I/O thread's read buffer into the frame's own array, then into the "
+            + "decoded `byte[]`: copies the raw baseline does not make. Without write-side encoding "
+            + "(`prePack` + `writePacked`) the library reached %s (%.0f%% of raw UDS %s); with it %s.",
         show("lib.tpPacked1m"), 100 * med("lib.tpPacked1m") / med("raw.uds.tp1m"), show("raw.uds.tp1m"),
         show("lib.tp1m"));
   }
