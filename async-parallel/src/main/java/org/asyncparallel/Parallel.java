@@ -116,6 +116,35 @@ public final class Parallel {
   }
 
   /**
+   * A pool of {@code workers} long-lived worker processes on this machine. See
+   * {@link #pool(PoolConfig)}.
+   *
+   * @throws IllegalArgumentException if {@code workers} is not between 1 and
+   *     {@link PoolConfig#MAX_WORKERS_PER_MACHINE}
+   * @throws IllegalStateException if {@code init} has not been called, or after shutdown
+   */
+  public static Pool pool(int workers) {
+    return pool(PoolConfig.builder().workersPerMachine(workers).build());
+  }
+
+  /**
+   * A pool of long-lived worker processes: {@code config.workersPerMachine()} on each of its
+   * machines (this machine if it names none), each running the initializer once before its first
+   * item. Blocks until every worker is started and listening (not for the initializers). Any
+   * process may make pools; the pool belongs to it. See {@link Pool}.
+   *
+   * @throws UnknownMachineException if the config names a machine that is not in the cluster (no
+   *     process is started then)
+   * @throws ParallelException caused by {@link java.io.NotSerializableException} if the initializer
+   *     cannot be serialized (no process is started then), or if a worker cannot be started (the
+   *     workers already started are ended)
+   * @throws IllegalStateException if {@code init} has not been called, or after shutdown
+   */
+  public static Pool pool(PoolConfig config) {
+    return org.asyncparallel.internal.pool.RealPool.start(config);
+  }
+
+  /**
    * True in a process started on a worker machine of the cluster; false on the master machine
    * (in the main process and in its local workers).
    *

@@ -66,6 +66,43 @@
  * serializable: captured in a task or sent in a message, a channel connects anew, lazily, in the
  * process where it lands, as a new client of the hub.
  *
+ * <h2>Pools and map-reduce</h2>
+ *
+ * A fresh JVM per task is too dear for many small tasks. A {@link org.asyncparallel.Pool} keeps
+ * long-lived workers (spawned workers that serve requests until the pool is closed), on this
+ * machine or {@link org.asyncparallel.PoolConfig.Builder#workersPerMachine workersPerMachine} on
+ * each named machine of the cluster, each running an optional initializer once before its first
+ * item (per-worker state: a model, an open file), and feeds them:
+ *
+ * <pre>{@code
+ * try (Pool pool = Parallel.pool(PoolConfig.builder().machines("master", "host0").workersPerMachine(2)
+ *     .initializer(Model::load).build())) {
+ *   List<Label> labels = pool.map(images, image -> Model.get().label(image));      // input order
+ *   for (Indexed<Label> l : pool.mapUnordered(endlessFeed, image -> ...)) ...     // as they come
+ *   Map<String, Long> words = pool.mapReduce(files, WordCount::count, WordCount::add);
+ *   CompletableFuture<Report> r = pool.submit(() -> summarize());                 // one task
+ * }
+ * }</pre>
+ *
+ * <ol>
+ *   <li>The calling process serializes the function once and sends it once to each worker that
+ *       takes part in the map.
+ *   <li>It reads the input on the calling thread ({@code mapUnordered}: on a pool thread), cuts it
+ *       into chunks (sized to take a worker a few milliseconds, from what the workers report) and
+ *       sends each to the least busy worker, at most three per worker and at most
+ *       {@link org.asyncparallel.PoolConfig.Builder#maxInFlight maxInFlight} per call: an endless
+ *       input runs in bounded memory.
+ *   <li>A worker applies the function to each item of a chunk (for {@code mapReduce} it also
+ *       combines the chunk's results) and sends the results back.
+ *   <li>If a worker dies, its unanswered chunks go to other workers and a new worker replaces it;
+ *       each chunk's results are taken once, so nothing is lost and nothing appears twice. An item
+ *       whose function throws fails the call with {@link org.asyncparallel.WorkerException} naming
+ *       its index.
+ * </ol>
+ *
+ * Long maps draw a progress bar on standard error when it is a terminal;
+ * {@link org.asyncparallel.Pool#progress()} gives the same figures to programs.
+ *
  * <h2>Output</h2>
  *
  * What workers print to stdout and stderr is copied, line by line, to the main process's
@@ -94,7 +131,11 @@
  *   <li><b>Cancellation is per worker.</b> Cancelling a future kills that worker only; workers it
  *       started itself run on, as they are not bound to it.
  *   <li><b>A fresh JVM per call costs tens of milliseconds.</b> For many small tasks, prefer fewer,
- *       larger ones.
+ *       larger ones, or a {@link org.asyncparallel.Pool}.
+ *   <li><b>Pool workers live on.</b> State a function leaves in static fields stays for the next
+ *       items and maps of that worker (which is what the initializer is for); a replacement worker
+ *       starts afresh. A function that kills its worker is tried on three workers, then the call
+ *       fails.
  *   <li>Workers inherit neither your JVM options nor your system properties; pass what they need
  *       with {@link org.asyncparallel.Config.Builder#workerJvmOptions}.
  *   <li>Workers run from a copy of your class path: jars in a content-addressed cache

@@ -98,6 +98,7 @@ public final class Benchmarks {
     Files.writeString(out, report);
     System.err.println("benchmarks: wrote " + out.toAbsolutePath() + " in "
         + Stats.Fmt.time(machine.elapsedSeconds));
+    status |= PoolBench.run(out, scale) ? 0 : 1;
     System.exit(status);
   }
 

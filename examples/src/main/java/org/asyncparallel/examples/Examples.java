@@ -42,6 +42,7 @@ public final class Examples {
     PROGRAMS.put("Fib", Fib::run);
     PROGRAMS.put("Ring", Ring::run);
     PROGRAMS.put("EchoServer", EchoServer::run);
+    PROGRAMS.put("WordCount", WordCount::run);
   }
 
   /**

@@ -146,6 +146,19 @@ class ExamplesTest {
         .contains("echoed 501 messages to 501 clients");
   }
 
+  /** A pool counts the words of many files: mapReduce and mapUnordered, checked against a plain count. */
+  @Test
+  @Timeout(value = 5, unit = TimeUnit.MINUTES)
+  void wordCount(TestInfo info) throws Exception {
+    Run run = runProgram(info, Duration.ofMinutes(4), WordCount.class, "150,2");
+    assertSucceeded(run, "WordCount OK");
+    assertThat(run.stdout()).as(run.describe())
+        .contains("counting the words of 150 files with 2 pool workers on this machine")
+        .contains("the counts match the sequential count made here")
+        .containsPattern("the longest file is text-\\d{4}\\.txt with [0-9,]+ words")
+        .contains("progress of the last map: Progress[done=150, total=150");
+  }
+
   /** The launcher: several programs in one JVM, one runtime after the other, with a summary. */
   @Test
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
