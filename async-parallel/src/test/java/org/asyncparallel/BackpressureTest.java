@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.asyncparallel.testing.NoLeftoverProcesses;
+import org.asyncparallel.testing.Serialization;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -104,7 +105,7 @@ class BackpressureTest {
       return "ended";
     }).get(60, TimeUnit.SECONDS);
     Channel<String, Object> stuck = spawned.channel();
-    Channel<String, Object> other = copyOf(stuck); // a second client of the same hub
+    Channel<String, Object> other = Serialization.roundTrip(stuck); // a second client of the same hub
     stuck.write("flood"); // and never read: its buffers fill, then nothing moves for a second
     String reason;
     do {
@@ -120,16 +121,5 @@ class BackpressureTest {
         stuck.read();
       }
     }).isInstanceOf(ChannelClosedException.class);
-  }
-
-  @SuppressWarnings("unchecked")
-  private static <T> T copyOf(T value) throws Exception {
-    var bytes = new java.io.ByteArrayOutputStream();
-    try (var out = new java.io.ObjectOutputStream(bytes)) {
-      out.writeObject(value);
-    }
-    try (var in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
-      return (T) in.readObject();
-    }
   }
 }

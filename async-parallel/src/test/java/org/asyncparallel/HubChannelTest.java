@@ -3,16 +3,13 @@ package org.asyncparallel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.asyncparallel.testing.NoLeftoverProcesses;
+import org.asyncparallel.testing.Serialization;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -255,13 +252,7 @@ class HubChannelTest {
   @Test
   void aHubDeserializedInItsOwnProcessIsTheHubItself() throws Exception {
     try (Hub<String, String> hub = Parallel.hub()) {
-      var bytes = new ByteArrayOutputStream();
-      try (var out = new ObjectOutputStream(bytes)) {
-        out.writeObject(hub);
-      }
-      try (var in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
-        assertThat(in.readObject()).isSameAs(hub);
-      }
+      assertThat(Serialization.roundTrip(hub)).isSameAs(hub);
     }
   }
 

@@ -2,16 +2,13 @@ package org.asyncparallel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.asyncparallel.testing.NoLeftoverProcesses;
+import org.asyncparallel.testing.Serialization;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,17 +56,6 @@ class ScaleTest {
     return "done";
   }
 
-  @SuppressWarnings("unchecked")
-  private static <T> T copy(T value) throws Exception {
-    var bytes = new ByteArrayOutputStream();
-    try (var out = new ObjectOutputStream(bytes)) {
-      out.writeObject(value);
-    }
-    try (var in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
-      return (T) in.readObject();
-    }
-  }
-
   @Test
   void aHubServesAThousandClientsWithoutAThreadPerConnection() throws Exception {
     Spawned<Object, Object, Object> spawned = Parallel.spawn(ScaleTest::serve).get(60, TimeUnit.SECONDS);
@@ -80,7 +66,7 @@ class ScaleTest {
 
     List<Channel<Object, Object>> clients = new ArrayList<>();
     for (int i = 0; i < CLIENTS; i++) {
-      Channel<Object, Object> channel = copy(first); // a channel that lands anywhere is a new client
+      Channel<Object, Object> channel = Serialization.roundTrip(first); // a channel that lands anywhere is a new client
       channel.write(i);
       clients.add(channel);
     }

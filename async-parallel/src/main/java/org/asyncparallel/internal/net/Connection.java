@@ -108,7 +108,7 @@ public final class Connection {
   private FrameDecoder decoder;
   private SelectionKey key;
   private boolean writeWanted;
-  private boolean readPaused;
+  private volatile boolean readPaused; // written by the I/O thread only; read by consumers too
   /** DATA payload bytes delivered to the handler and not yet consumed. */
   private final java.util.concurrent.atomic.AtomicLong unread = new java.util.concurrent.atomic.AtomicLong();
 
@@ -458,17 +458,14 @@ public final class Connection {
    */
   public void consumed(long bytes) {
     long left = unread.addAndGet(-bytes);
-    if (left <= buffering.maxUnwrittenBytes() / 2 && readPausedHint) {
+    if (left <= buffering.maxUnwrittenBytes() / 2 && readPaused) {
       loop.execute(this::resumeReading);
     }
   }
 
-  private volatile boolean readPausedHint;
-
   private void resumeReading() {
     if (readPaused && unread.get() <= buffering.maxUnwrittenBytes() / 2) {
       readPaused = false;
-      readPausedHint = false;
       updateInterest();
     }
   }
@@ -553,9 +550,8 @@ public final class Connection {
       if (message instanceof Message.Data data && unread.addAndGet(data.payload().length) > buffering.maxUnwrittenBytes()
           && !readPaused) {
         readPaused = true; // the consumer is behind: let the socket (and so the writer) wait
-        readPausedHint = true;
         updateInterest();
-        resumeReading(); // in case the consumer caught up before it could see the hint
+        resumeReading(); // in case the consumer caught up before it could see the pause
       }
       handler.onMessage(message);
     }
