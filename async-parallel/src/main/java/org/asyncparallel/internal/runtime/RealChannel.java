@@ -200,10 +200,11 @@ final class RealChannel<A, B> implements Channel<A, B> {
         asyncReads.shutdown();
       }
     }
+    // the reason readers get, set before the connection's own end (on the I/O thread) can set its
+    inbox.finish("the channel to " + address + " was closed by this process");
     if (c != null) {
       c.closeGracefully();
     }
-    inbox.finish("the channel to " + address + " was closed by this process"); // the reason readers get
     inbox.close();
   }
 
