@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.asyncparallel.internal.Threads;
 
 /**
  * A class-data-sharing archive of the workers' classes, so that a worker JVM maps the classes it
@@ -82,7 +83,8 @@ final class SharedArchive {
    */
   void started(Process process, List<String> options, List<String> vmOptions) {
     if (isRecording(options)) {
-      process.onExit().thenRun(() -> install(vmOptions));
+      // off the JDK's process reaper: assembling an AOT cache takes a JVM run of its own
+      process.onExit().thenRunAsync(() -> install(vmOptions), Threads.CALLBACKS);
     }
   }
 
@@ -94,7 +96,7 @@ final class SharedArchive {
     return archive.resolveSibling(archive.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
   }
 
-  /** After the recording worker's exit (on the JDK's process reaper): puts the archive in place. */
+  /** After the recording worker's exit (on a callback thread): puts the archive in place. */
   private void install(List<String> vmOptions) {
     Path recorded = recordingFile();
     Path made = archive.resolveSibling(archive.getFileName() + "." + ProcessHandle.current().pid() + ".made");
