@@ -44,8 +44,16 @@ import org.asyncparallel.benchmarks.Stats.Summary;
  */
 public final class PoolBench {
   static final String SECTION = "## Pools and map-reduce";
-  private static final String STALE_SECTION = "## Pools (Python's, for reference)";
+  private static final String PYTHON_SECTION = "## Pools (Python's, for reference)";
   private static final int SMALL = 10_000;
+  /**
+   * The warm-up, the same on every side before any figure is kept: enough repetitions for the JIT
+   * to have compiled the per-message paths of every JVM (a 10,000-item map crosses them only a few
+   * times), as a JVM benchmark must.
+   */
+  private static final int WARM_SMALL = 300;
+  private static final int WARM_BIG = 4;
+  private static final int WARM_TRIPS = 3_000;
   private static final int BIG = 1_000_000;
 
   /** The Python side: a pool that runs the measurements it is asked for on stdin, one line each. */
@@ -204,6 +212,16 @@ public final class PoolBench {
     try (Pool pool = Parallel.pool(workers); Python py = new Python(); Rmi rmi = new Rmi();
         EchoWorker echo = new EchoWorker()) {
       pythonWorkers = py.workers;
+      progress("warm-up: " + WARM_SMALL + " maps of 10,000 and " + WARM_BIG + " of 1,000,000 items, " + WARM_TRIPS
+          + " round trips, on each side");
+      libMap(pool, small, WARM_SMALL);
+      py.run("map " + SMALL + " " + WARM_SMALL);
+      libMap(pool, big, WARM_BIG);
+      py.run("map " + BIG + " " + WARM_BIG);
+      libSubmit(pool, WARM_TRIPS);
+      echo.roundTrips(WARM_TRIPS);
+      py.run("apply " + WARM_TRIPS);
+      rmi.calls(WARM_TRIPS);
       for (int round = 0; round <= rounds; round++) {
         boolean keep = round > 0;
         add(samples.get("lib.map10k"), keep, libMap(pool, small, smallReps));
@@ -395,7 +413,10 @@ public final class PoolBench {
         Measured by `PoolBench` (%s, %s, load average at the end: %s). A pool of %d library workers \
         (`Parallel.pool(%d)`, automatic chunking) and Python's `multiprocessing.Pool()` (fork, %s \
         workers, default chunking), both alive through the run, plus an RMI server JVM on loopback. \
-        %d rounds alternate library and baselines after a warm-up round: per round, %d maps of \
+        After a warm-up on every side (%d maps of 10,000 items, %d of 1,000,000 and %,d round trips of \
+        each kind: the JIT must have compiled the paths a message takes in each JVM, which a \
+        10,000-item map crosses only a few times), %d rounds alternate library and baselines, the \
+        first one also unrecorded: per round, %d maps of \
         10,000 and %d of 1,000,000 trivial items (the identity over a list of ints, built once; \
         Python maps `range(n)`), then %d one-at-a-time round trips of each: \
         `pool.submit(() -> 1).get()`, a 64 B `write`/`read` on a channel to a spawned echoing \
@@ -403,7 +424,8 @@ public final class PoolBench {
         items divided by the wall time of one `map` call; p90 is the slow side.
 
         """, Fmt.time(seconds), scale == 1 ? "scale 1" : "scale " + scale, loadAverage(), workers, workers,
-        pythonWorkers == 0 ? "?" : Integer.toString(pythonWorkers), rounds, smallReps, bigReps, trips));
+        pythonWorkers == 0 ? "?" : Integer.toString(pythonWorkers), WARM_SMALL, WARM_BIG, WARM_TRIPS, rounds,
+        smallReps, bigReps, trips));
     out.append("| figure | library median (p90) | baseline | baseline median (p90) | ratio | goal | met? |\n");
     out.append("| --- | --- | --- | --- | --- | --- | --- |\n");
     row(out, "`Pool.map` of 10,000 trivial items", "lib.map10k", "Python `Pool.map`", "py.map10k",
@@ -467,22 +489,21 @@ public final class PoolBench {
   }
 
   /**
-   * Puts the section into the report: in place of an earlier one (or of the placeholder section
-   * "Pools (Python's, for reference)"), else before "Remote hosts", else at the end.
+   * Puts the section into the report: in place of an earlier one, else right after the main run's
+   * section "Pools (Python's, for reference)" (whose text points below), else before "Remote
+   * hosts", else at the end.
    */
   static void write(Path report, String section) throws IOException {
     String text = Files.exists(report) ? Files.readString(report, StandardCharsets.UTF_8) : "";
-    int at = text.indexOf(SECTION);
-    if (at < 0) {
-      at = text.indexOf(STALE_SECTION);
-    }
     String result;
+    int at = text.indexOf(SECTION);
     if (at >= 0) {
       int end = text.indexOf("\n## ", at + 3);
       result = text.substring(0, at) + section + (end < 0 ? "" : text.substring(end + 1));
     } else {
-      int before = text.indexOf("## Remote hosts");
-      result = before < 0 ? text + (text.isEmpty() || text.endsWith("\n\n") ? "" : "\n") + section
+      int python = text.indexOf(PYTHON_SECTION);
+      int before = python >= 0 ? text.indexOf("\n## ", python + 3) + 1 : text.indexOf("## Remote hosts");
+      result = before <= 0 ? text + (text.isEmpty() || text.endsWith("\n\n") ? "" : "\n") + section
           : text.substring(0, before) + section + text.substring(before);
     }
     Files.writeString(report, result, StandardCharsets.UTF_8);

@@ -233,10 +233,8 @@ final class MapRun {
     chunk.worker = worker;
     chunk.attempts++;
     try {
-      if (worker.defined.add(id)) {
-        worker.send(worker.define(id, fn, reducer));
-      }
-      worker.send(new Request.Chunk(id, chunk.seq, chunk.start, chunk.items));
+      Request.Define define = worker.defineOnce(id, fn, reducer);
+      worker.send(new Request.Chunk(id, chunk.seq, chunk.start, chunk.items, define));
     } catch (ParallelException e) {
       chunk.worker = null;
       pool.release(worker, this);

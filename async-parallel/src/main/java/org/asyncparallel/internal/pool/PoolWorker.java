@@ -84,13 +84,19 @@ final class PoolWorker {
     }
   }
 
-  /** The {@code Define} of a map for this worker: it also names the maps that have ended. */
-  Request.Define define(long mapId, byte[] fn, byte[] reducer) {
+  /**
+   * The {@code Define} of a map for this worker if it has not had it yet, else null. It also names
+   * the maps that have ended.
+   */
+  Request.Define defineOnce(long mapId, byte[] fn, byte[] reducer) {
+    if (!defined.add(mapId)) {
+      return null;
+    }
     long[] gone = ended.stream().mapToLong(Long::longValue).toArray();
     for (long id : gone) {
       ended.remove(id);
     }
-    return new Request.Define(mapId, fn, reducer, gone);
+    return new Request.Define(fn, reducer, gone);
   }
 
   /** Asks the worker to end: its body returns. */

@@ -71,12 +71,6 @@ final class WorkerLoop {
       }
       switch (data.message()) {
         case Request.Hello hello -> { }
-        case Request.Define define -> {
-          for (long ended : define.ended()) {
-            maps.remove(ended);
-          }
-          maps.put(define.mapId(), decode(define));
-        }
         case Request.Chunk chunk -> compute(chunk);
         case Request.Call call -> call(call);
         case Request.Stop stop -> {
@@ -111,6 +105,12 @@ final class WorkerLoop {
   }
 
   private void compute(Request.Chunk chunk) {
+    if (chunk.define() != null) {
+      for (long ended : chunk.define().ended()) {
+        maps.remove(ended);
+      }
+      maps.put(chunk.mapId(), decode(chunk.define()));
+    }
     Functions fns = maps.get(chunk.mapId());
     if (fns == null || fns.error() != null) {
       ParallelException why = fns != null ? fns.error() : undecodable != null ? undecodable

@@ -17,6 +17,7 @@ final class Job implements JobGateway.JobHandle {
   final JobGateway.Requester requester;
   private final Supervisor supervisor;
   private final AtomicBoolean finished = new AtomicBoolean();
+  private final java.util.concurrent.CompletableFuture<Void> ended = new java.util.concurrent.CompletableFuture<>();
   private volatile byte[] task;
   volatile WorkerHandle worker;
   volatile Connection connection;
@@ -49,7 +50,13 @@ final class Job implements JobGateway.JobHandle {
     }
     supervisor.forget(this);
     requester.onReply(reply);
+    ended.complete(null);
     return true;
+  }
+
+  /** Runs {@code action} once the job has its final reply or is cancelled (at once if it has). */
+  void whenEnded(Runnable action) {
+    ended.thenRun(action);
   }
 
   @Override
@@ -57,6 +64,7 @@ final class Job implements JobGateway.JobHandle {
     cancelled = true;
     if (finished.compareAndSet(false, true)) {
       supervisor.forget(this);
+      ended.complete(null);
     }
     WorkerHandle w = worker;
     if (w != null) {

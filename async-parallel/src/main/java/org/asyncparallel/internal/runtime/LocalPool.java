@@ -25,7 +25,11 @@ import org.asyncparallel.internal.wire.Message;
  *   <li>{@code starting}: launched, not yet connected; {@code ready}: connected, no job (spares);
  *       {@code waiting}: jobs with no worker yet.
  *   <li>After each change the pool starts enough workers for every waiting job plus
- *       {@code spares}, and retires spares beyond that.
+ *       {@code spares}, and retires spares beyond that. The one exception: a spare taken by a job
+ *       is replaced only once that job has ended or {@value #REPLACE_AFTER_MILLIS} ms have passed,
+ *       whichever comes first, so that the start of its replacement (a JVM booting takes a core
+ *       for a tenth of a second) does not compete with the job for the CPU. Jobs that wait for a
+ *       worker still start one at once.
  *   <li>A worker that dies before it connects fails the first waiting job with its exit status
  *       and stderr. After three such deaths in a row no spares are started until a job asks.
  * </ul>
@@ -35,6 +39,7 @@ import org.asyncparallel.internal.wire.Message;
  */
 final class LocalPool {
   private static final int GIVE_UP_AFTER = 3;
+  static final long REPLACE_AFTER_MILLIS = 50;
 
   private record Idle(WorkerProcess worker, WorkerLink link) {}
 
@@ -77,10 +82,19 @@ final class LocalPool {
         waiting.addLast(job);
       }
     }
-    if (idle != null) {
-      supervisor.assign(job, idle.worker(), idle.link());
+    if (idle == null) {
+      replenish();
+      return;
     }
-    replenish();
+    supervisor.assign(job, idle.worker(), idle.link());
+    var once = new java.util.concurrent.atomic.AtomicBoolean();
+    Runnable replace = () -> {
+      if (once.compareAndSet(false, true)) {
+        replenish();
+      }
+    };
+    job.whenEnded(replace);
+    Threads.TIMER.schedule(replace, REPLACE_AFTER_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   /** True if the HELLO was from one of this pool's workers (then it has been handled). */
