@@ -106,7 +106,7 @@ public final class Config {
     return startupTimeout;
   }
 
-  /** How many worker JVMs the main process keeps started and connected, waiting for a task. */
+  /** How many worker JVMs are kept started and connected on each machine, waiting for a task. */
   public int spareWorkers() {
     return spareWorkers;
   }
@@ -194,10 +194,11 @@ public final class Config {
     }
 
     /**
-     * How many worker JVMs to keep started and connected ahead of demand on this machine (default
-     * 2; 0 starts each worker when it is asked for). A spare still runs exactly one task, in a
-     * process of its own, and is replaced as soon as it is taken, so {@code run} does not wait for
-     * a JVM to start. Each spare costs an idle JVM's memory.
+     * How many worker JVMs to keep started and connected ahead of demand on each machine, this
+     * one and every worker machine of the cluster (default 2; 0 starts each worker when it is
+     * asked for). A spare still runs exactly one task, in a process of its own, and is replaced
+     * once that task ends (or 50 ms after it began, whichever is first), so {@code run} does not
+     * wait for a JVM to start. Each spare costs an idle JVM's memory on its machine.
      */
     public Builder spareWorkers(int spares) {
       this.spareWorkers = spares;

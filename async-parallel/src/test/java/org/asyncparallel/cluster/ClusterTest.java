@@ -96,6 +96,28 @@ class ClusterTest {
     assertThat(Parallel.run(Where.local(), ClusterTest::hostname).get()).isEqualTo(hostname());
   }
 
+  /**
+   * Each worker machine keeps spare worker JVMs started and connected, as this one does: a run
+   * there is served by a process that was already running before the run was asked for.
+   */
+  @Test
+  void aRunOnAHostGoesToASpareWorkerAlreadyRunningThere() throws Exception {
+    List<Long> before = List.of();
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (before.isEmpty() && System.currentTimeMillis() < deadline) {
+      Thread.sleep(100);
+      before = workersOn(2);
+    }
+    assertThat(before).as("worker JVMs waiting on host 2").isNotEmpty();
+    long pid = Parallel.run(Where.on(net.host(2)), () -> ProcessHandle.current().pid()).get(60, TimeUnit.SECONDS);
+    assertThat(before).contains(pid);
+  }
+
+  private static List<Long> workersOn(int host) throws Exception {
+    return net.processesOn(host).stream().filter(p -> p.contains("org.asyncparallel.internal.worker.WorkerMain"))
+        .map(p -> Long.parseLong(p.substring(0, p.indexOf(' ')))).toList();
+  }
+
   @Test
   void everyPlacement() throws Exception {
     List<String> machines = new ArrayList<>(List.of(MASTER));

@@ -254,17 +254,28 @@ public final class RemoteMachine {
     }
   }
 
-  /** Asks the agent for a worker for this job. */
-  public WorkerHandle launch(long workerId) {
+  /**
+   * A handle for a new worker of this machine, known to this object (so its end is reported) but
+   * not yet asked of the agent: {@link #startWorker} does that.
+   */
+  public WorkerHandle newWorker(long workerId) {
     var worker = new RemoteWorker(workerId);
     workers.put(workerId, worker);
+    return worker;
+  }
+
+  /**
+   * Asks the agent to start a worker made by {@link #newWorker}. If the machine is lost or its
+   * agent gone, the worker ends at once, saying so.
+   */
+  public void startWorker(WorkerHandle handle) {
+    var worker = (RemoteWorker) handle;
     String reason = lostReason;
-    if (reason != null || !link.send(new Message.Launch(workerId))) {
-      workers.remove(workerId);
+    if (reason != null || !link.send(new Message.Launch(worker.workerId))) {
+      workers.remove(worker.workerId);
       worker.ended("no worker could be started on machine " + machine + ": "
           + (reason != null ? reason : "its agent is gone"));
     }
-    return worker;
   }
 
   private void lost(String reason) {

@@ -69,6 +69,14 @@ public final class LocalLauncher {
     return new WorkerProcess(workerId, process, stdout, stderr);
   }
 
+  /**
+   * The pid of a background JVM of the launcher's own (one assembling the workers' class archive
+   * after the first worker recorded it; it ends by itself within seconds), or 0 if none.
+   */
+  public long backgroundPid() {
+    return archive == null ? 0 : archive.assemblerPid();
+  }
+
   /** At shutdown: ends the making of a class archive, if one is under way. Blocks briefly. */
   public void close() {
     if (archive != null) {

@@ -155,6 +155,13 @@ final class SharedArchive {
     }
   }
 
+  /** The pid of the JVM assembling the archive now, or 0 if none. */
+  long assemblerPid() {
+    synchronized (assembly) {
+      return assembling == null ? 0 : assembling.pid();
+    }
+  }
+
   /**
    * Stops making an archive (at shutdown): no new one is started, one being made is ended. Blocks
    * until that process has exited.

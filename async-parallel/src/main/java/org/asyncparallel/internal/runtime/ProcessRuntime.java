@@ -299,8 +299,9 @@ public final class ProcessRuntime {
   }
 
   /**
-   * Pids of the main process's workers that have no job yet (spares, and those still starting):
-   * they belong to the runtime, not to any run. Empty without a runtime. For tests and tools.
+   * Pids of the main process's workers that have no job yet (spares, and those still starting)
+   * and of the JVM assembling their class archive, if one runs: they belong to the runtime, not to
+   * any run. Empty without a runtime. For tests and tools.
    */
   public static java.util.Set<Long> idleWorkerPids() {
     ProcessRuntime runtime = current;

@@ -1,5 +1,6 @@
 package org.asyncparallel.internal.runtime;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +15,9 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.asyncparallel.internal.Threads;
 import org.asyncparallel.internal.cluster.RemoteMachine;
+import org.asyncparallel.internal.launch.Bootstrap;
 import org.asyncparallel.internal.launch.LocalLauncher;
+import org.asyncparallel.internal.launch.WorkerProcess;
 import org.asyncparallel.internal.launch.WorkerHandle;
 import org.asyncparallel.internal.net.Connected;
 import org.asyncparallel.internal.net.Connection;
@@ -23,8 +26,9 @@ import org.asyncparallel.internal.wire.JobKind;
 import org.asyncparallel.internal.wire.Message;
 
 /**
- * The root's job service: the only code that starts worker processes (on this machine through the
- * {@link LocalPool}, on worker machines through their agents). It binds each job to a worker,
+ * The root's job service: the only code that starts worker processes, through one
+ * {@link MachinePool} per machine (this one directly, worker machines through their agents), each
+ * keeping spare workers started and connected ahead of demand. It binds each job to a worker,
  * assigns the task, relays the replies to the requester (a {@link Submission} here, or a worker
  * that asked over its control link), turns a lost worker into a {@code Died} reply with the
  * evidence, and ends every process at shutdown.
@@ -38,10 +42,12 @@ final class Supervisor implements JobGateway {
   private final Map<Long, Job> jobs = new ConcurrentHashMap<>();
   private final Map<Long, WorkerHandle> processes = new ConcurrentHashMap<>();
   private final Map<String, RemoteMachine> machines = new ConcurrentHashMap<>();
+  private final Map<String, MachinePool> pools = new ConcurrentHashMap<>();
   private final ExecutorService launches = Executors.newSingleThreadExecutor(
       r -> Thread.ofPlatform().daemon().name("asyncparallel-launcher").unstarted(r));
-  private final LocalPool pool;
+  private final MachinePool pool;
   private final LocalLauncher launcher;
+  private final int spares;
   private volatile boolean shuttingDown;
 
   Supervisor(RuntimeSettings settings, LocalLauncher launcher, Duration gracePeriod, Endpoint rootEndpoint,
@@ -49,10 +55,21 @@ final class Supervisor implements JobGateway {
     this.settings = settings;
     this.gracePeriod = gracePeriod;
     this.launcher = launcher;
-    this.pool = new LocalPool(this, launcher, settings, rootEndpoint, ids, launches, spares);
+    this.spares = spares;
+    this.pool = new MachinePool(null, this, new MachinePool.Starter() {
+      @Override
+      public WorkerHandle create(long workerId) throws IOException {
+        return launcher.start(workerId);
+      }
+
+      @Override
+      public void release(long workerId, WorkerHandle worker) {
+        ((WorkerProcess) worker).sendBootstrap(new Bootstrap(settings, workerId, rootEndpoint));
+      }
+    }, () -> null, ids, launches, spares);
   }
 
-  /** Starts the spare workers (in the background). */
+  /** Starts the spare workers of this machine (in the background). */
   void start() {
     pool.startSpares();
   }
@@ -70,19 +87,35 @@ final class Supervisor implements JobGateway {
       return job;
     }
     RemoteMachine remote = machines.get(machine);
-    String down = remote == null ? "machine '" + machine + "' has no agent" : remote.lostReason();
+    MachinePool remotePool = pools.get(machine);
+    String down = remote == null || remotePool == null ? "machine '" + machine + "' has no agent" : remote.lostReason();
     if (down != null) {
       job.finish(new Message.Rejected(job.id, "cannot start a worker: " + down));
       return job;
     }
     jobs.put(job.id, job);
-    launches.execute(() -> launchRemote(job, remote));
+    remotePool.submit(job);
     return job;
   }
 
-  /** Adds a worker machine whose agent is up. */
+  /** Adds a worker machine whose agent is up, and starts its spare workers (in the background). */
   void addMachine(RemoteMachine machine) {
     machines.put(machine.machine(), machine);
+    var remotePool = new MachinePool(machine.machine(), this, new MachinePool.Starter() {
+      @Override
+      public WorkerHandle create(long workerId) {
+        return machine.newWorker(workerId);
+      }
+
+      @Override
+      public void release(long workerId, WorkerHandle worker) {
+        machine.startWorker(worker);
+      }
+    }, machine::lostReason, ids, launches, spares);
+    pools.put(machine.machine(), remotePool);
+    if (!shuttingDown) {
+      remotePool.startSpares();
+    }
   }
 
   void forget(Job job) {
@@ -95,32 +128,17 @@ final class Supervisor implements JobGateway {
     worker.onExit().whenComplete((p, e) -> processes.remove(workerId));
   }
 
-  private void launchRemote(Job job, RemoteMachine remote) {
-    if (job.isFinished() || shuttingDown) {
-      job.finish(new Message.Rejected(job.id, "the runtime is shutting down"));
-      return;
-    }
-    WorkerHandle worker = remote.launch(job.id); // its worker id is the job's: it says HELLO as the job
-    job.worker = worker;
-    track(job.id, worker);
-    worker.onExit().whenComplete((p, e) -> onExit(job, worker));
-    if (job.cancelled) {
-      worker.kill();
-    }
-  }
-
   /** A worker said HELLO on a new authenticated connection. */
   void onHello(Connected connected, Message.Hello hello) {
     if (pool.onHello(connected, hello)) {
       return;
     }
-    Job job = jobs.get(hello.workerId());
-    WorkerHandle worker = job == null ? null : job.worker;
-    if (worker == null || (worker.pid() != 0 && worker.pid() != hello.pid())) {
-      connected.closeQuietly(); // unknown, finished or cancelled: it will find its stdin closed
-      return;
+    for (MachinePool remotePool : pools.values()) {
+      if (remotePool.onHello(connected, hello)) {
+        return;
+      }
     }
-    assign(job, worker, connect(connected, hello.pid(), () -> { }));
+    connected.closeQuietly(); // not a worker any pool is waiting for: it will find its stdin closed
   }
 
   /** Starts the control link of a worker that said HELLO. */
@@ -137,9 +155,6 @@ final class Supervisor implements JobGateway {
     job.connection = link.connection;
     link.job = job;
     link.connection.send(new Message.Assign(job.id, job.kind, job.takeTask()));
-    if (!job.machine.equals(settings.localMachine())) {
-      return; // remote: onExit was registered at launch
-    }
     worker.onExit().whenComplete((p, e) -> onExit(job, worker));
     if (job.cancelled || shuttingDown) {
       worker.kill();
@@ -169,6 +184,7 @@ final class Supervisor implements JobGateway {
   public CompletableFuture<Void> shutdown() {
     shuttingDown = true;
     pool.close();
+    pools.values().forEach(MachinePool::close);
     launches.shutdown();
     return CompletableFuture.runAsync(this::endEverything, Threads.CALLBACKS);
   }
@@ -208,8 +224,16 @@ final class Supervisor implements JobGateway {
     }
   }
 
-  /** Pids of local workers with no job yet (spares, and those still starting). */
+  /**
+   * Pids of this machine's processes that belong to the runtime, not to a job: workers with no job
+   * yet (spares, and those still starting) and the JVM assembling the workers' class archive.
+   */
   Set<Long> idlePids() {
-    return pool.idlePids();
+    Set<Long> pids = pool.idlePids();
+    long assembler = launcher.backgroundPid();
+    if (assembler != 0) {
+      pids.add(assembler);
+    }
+    return pids;
   }
 }

@@ -8,18 +8,17 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.asyncparallel.internal.Threads;
-import org.asyncparallel.internal.launch.Bootstrap;
-import org.asyncparallel.internal.launch.LocalLauncher;
-import org.asyncparallel.internal.launch.WorkerProcess;
+import org.asyncparallel.internal.launch.WorkerHandle;
 import org.asyncparallel.internal.net.Connected;
-import org.asyncparallel.internal.wire.Endpoint;
 import org.asyncparallel.internal.wire.Message;
 
 /**
- * The worker processes of the master machine. Workers are started ahead of demand and bound to
- * jobs in the order they become ready, so a {@code run} finds a JVM already started and connected
- * (a spare) instead of waiting for one. Each worker still runs exactly one job, then exits.
+ * The worker processes of one machine (the master's own, or a worker machine through its agent).
+ * Workers are started ahead of demand and bound to jobs in the order they become ready, so a
+ * {@code run} finds a JVM already started and connected (a spare) instead of waiting for one.
+ * Each worker still runs exactly one job, then exits.
  *
  * <ul>
  *   <li>{@code starting}: launched, not yet connected; {@code ready}: connected, no job (spares);
@@ -32,37 +31,57 @@ import org.asyncparallel.internal.wire.Message;
  *       worker still start one at once.
  *   <li>A worker that dies before it connects fails the first waiting job with its exit status
  *       and stderr. After three such deaths in a row no spares are started until a job asks.
+ *   <li>A spare that ends (its process died, its machine was lost) leaves the pool at once.
+ *   <li>Nothing is started on a machine that is down ({@code downReason}): waiting jobs fail.
  * </ul>
  *
  * Guarded by {@code this}: the three collections, {@code queued}, {@code deathsInARow},
  * {@code closed}. Process starts run on the supervisor's launcher thread, outside the lock.
  */
-final class LocalPool {
+final class MachinePool {
+  /** How a worker process of this machine is started, in two steps. */
+  interface Starter {
+    /**
+     * Creates the worker's process, or its handle, without letting it connect yet (so that its
+     * HELLO cannot arrive before the pool knows it).
+     *
+     * @throws IOException if the process cannot be created (the message says why)
+     */
+    WorkerHandle create(long workerId) throws IOException;
+
+    /** Lets the created worker start and connect. */
+    void release(long workerId, WorkerHandle worker);
+  }
+
   private static final int GIVE_UP_AFTER = 3;
   static final long REPLACE_AFTER_MILLIS = 50;
 
-  private record Idle(WorkerProcess worker, WorkerLink link) {}
+  private record Idle(WorkerHandle worker, WorkerLink link) {}
 
+  private final String machine;
   private final Supervisor supervisor;
-  private final LocalLauncher launcher;
-  private final RuntimeSettings settings;
-  private final Endpoint root;
+  private final Starter starter;
+  private final Supplier<String> downReason;
   private final AtomicLong ids;
   private final ExecutorService launches;
   private final int spares;
-  private final Map<Long, WorkerProcess> starting = new HashMap<>();
+  private final Map<Long, WorkerHandle> starting = new HashMap<>();
   private final ArrayDeque<Idle> ready = new ArrayDeque<>();
   private final ArrayDeque<Job> waiting = new ArrayDeque<>();
   private int queued;
   private int deathsInARow;
   private boolean closed;
 
-  LocalPool(Supervisor supervisor, LocalLauncher launcher, RuntimeSettings settings, Endpoint root,
+  /**
+   * @param downReason why the machine can take no more workers (lost, shut down), or null while
+   *     it can
+   */
+  MachinePool(String machine, Supervisor supervisor, Starter starter, Supplier<String> downReason,
       AtomicLong ids, ExecutorService launches, int spares) {
+    this.machine = machine;
     this.supervisor = supervisor;
-    this.launcher = launcher;
-    this.settings = settings;
-    this.root = root;
+    this.starter = starter;
+    this.downReason = downReason;
     this.ids = ids;
     this.launches = launches;
     this.spares = spares;
@@ -99,7 +118,7 @@ final class LocalPool {
 
   /** True if the HELLO was from one of this pool's workers (then it has been handled). */
   boolean onHello(Connected connected, Message.Hello hello) {
-    WorkerProcess worker;
+    WorkerHandle worker;
     synchronized (this) {
       worker = starting.remove(hello.workerId());
       if (worker == null) {
@@ -107,14 +126,16 @@ final class LocalPool {
       }
       deathsInARow = 0;
     }
-    if (worker.pid() != hello.pid()) {
+    long pid = worker.pid(); // 0 while the agent of a worker machine has not reported it
+    if (pid != 0 && pid != hello.pid()) {
       connected.closeQuietly();
       worker.kill();
       return true;
     }
     Idle[] self = new Idle[1];
-    WorkerLink link = supervisor.connect(connected, worker.pid(), () -> idleEnded(self[0]));
+    WorkerLink link = supervisor.connect(connected, hello.pid(), () -> idleEnded(self[0]));
     self[0] = new Idle(worker, link);
+    worker.onExit().whenComplete((p, e) -> idleEnded(self[0])); // a lost machine closes no socket
     Job job;
     synchronized (this) {
       job = nextWaiting();
@@ -140,10 +161,13 @@ final class LocalPool {
   }
 
   private void idleEnded(Idle idle) {
+    boolean wasIdle;
     synchronized (this) {
-      ready.remove(idle);
+      wasIdle = ready.remove(idle);
     }
-    replenish();
+    if (wasIdle) {
+      replenish();
+    }
   }
 
   private void replenish() {
@@ -172,11 +196,16 @@ final class LocalPool {
         return;
       }
     }
-    WorkerProcess worker;
+    String down = downReason.get();
+    if (down != null) {
+      failAllWaiting("cannot start a worker: " + down);
+      return;
+    }
+    WorkerHandle worker;
     try {
-      worker = launcher.start(id);
+      worker = starter.create(id);
     } catch (IOException | RuntimeException e) {
-      failFirstWaiting("could not start a worker JVM: " + e.getMessage());
+      failFirstWaiting("could not start a worker JVM on " + describeMachine() + ": " + e.getMessage());
       return;
     }
     synchronized (this) {
@@ -184,10 +213,27 @@ final class LocalPool {
     }
     supervisor.track(id, worker);
     worker.onExit().whenComplete((p, e) -> diedBeforeHello(id, worker));
-    worker.sendBootstrap(new Bootstrap(settings, id, root));
+    starter.release(id, worker);
   }
 
-  private void diedBeforeHello(long id, WorkerProcess worker) {
+  private String describeMachine() {
+    return machine == null ? "this machine" : "machine " + machine;
+  }
+
+  private void failAllWaiting(String reason) {
+    Job job;
+    while (true) {
+      synchronized (this) {
+        job = nextWaiting();
+      }
+      if (job == null) {
+        return;
+      }
+      job.finish(new Message.Rejected(job.id, reason));
+    }
+  }
+
+  private void diedBeforeHello(long id, WorkerHandle worker) {
     synchronized (this) {
       if (starting.remove(id) == null) {
         return; // it connected: its link reports its end
