@@ -6,21 +6,33 @@ import org.asyncparallel.ParallelException;
 import org.asyncparallel.Spawned;
 import org.asyncparallel.WorkerDiedException;
 import org.asyncparallel.WorkerException;
+import org.asyncparallel.internal.HandedFuture;
 import org.asyncparallel.internal.Threads;
 import org.asyncparallel.internal.codec.Codec;
 import org.asyncparallel.internal.wire.JobKind;
 import org.asyncparallel.internal.wire.Message;
 
 /**
- * The caller's side of one {@code run} or {@code spawn}: its futures, completed from the replies
- * on the callback executor (the result is deserialized there too). Cancelling a future cancels the
- * job, which kills its worker.
+ * The caller's side of one {@code run} or {@code spawn}: its futures, completed from the replies.
+ * The result is a {@link HandedFuture}: its bytes are deserialized, and the future completed, by
+ * the caller waiting in {@code get}/{@code join} (woken by the I/O thread directly), or else on
+ * the callback executor; failures complete on the callback executor. Cancelling a future cancels
+ * the job, which kills its worker.
  *
  * <p>Replies may arrive on different threads, so the decisions are taken under this object's
  * monitor, in arrival order; only the completions are handed to the callback executor.
  */
 final class Submission implements JobGateway.Requester {
-  private final CompletableFuture<Object> result = new CompletableFuture<>();
+  private final HandedFuture<Object> result = new HandedFuture<>() {
+    @Override
+    protected void settle(Object rawAnswer) {
+      try {
+        complete(Codec.decode((byte[]) rawAnswer, "the worker's result"));
+      } catch (ParallelException e) {
+        completeExceptionally(e);
+      }
+    }
+  };
   private final CompletableFuture<Spawned<Object, Object, Object>> spawned;
   private JobGateway.JobHandle handle; // guarded by this
   private boolean cancelled;           // guarded by this
@@ -76,20 +88,12 @@ final class Submission implements JobGateway.Requester {
         var channel = new RealChannel<Object, Object>(ready.address());
         Threads.CALLBACKS.execute(() -> spawned.complete(new Spawned<>(channel, result)));
       }
-      case Message.Result r -> Threads.CALLBACKS.execute(() -> completeWithValue(r.value()));
+      case Message.Result r -> result.hand(r.value());
       case Message.Failure f -> fail(new WorkerException(f.error().className(),
           "the worker's " + (spawned == null ? "task" : "body") + " threw " + f.error().stackTrace().stripTrailing()));
       case Message.Died d -> fail(new WorkerDiedException(d.reason()));
       case Message.Rejected r -> fail(new ParallelException(r.reason()));
       default -> fail(new ParallelException("unexpected reply " + reply.getClass().getSimpleName()));
-    }
-  }
-
-  private void completeWithValue(byte[] bytes) {
-    try {
-      result.complete(Codec.decode(bytes, "the worker's result"));
-    } catch (ParallelException e) {
-      result.completeExceptionally(e);
     }
   }
 
