@@ -279,7 +279,12 @@ public final class Config {
       return this;
     }
 
-    /** The {@code java} launcher for local workers (default: the one running this process). */
+    /**
+     * The {@code java} launcher for local workers (default: the one running this process): a path,
+     * or a name looked up on the PATH. Worker machines use the {@code java} on the PATH of their
+     * non-interactive ssh sessions. If it does not exist (checked by {@code Parallel.init}, before
+     * anything starts), {@code init} fails with a {@link ParallelException} naming it.
+     */
     public Builder javaCommand(String javaCommand) {
       this.javaCommand = Objects.requireNonNull(javaCommand, "javaCommand");
       return this;

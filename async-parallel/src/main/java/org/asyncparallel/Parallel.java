@@ -20,25 +20,38 @@ public final class Parallel {
    * {@code main}; after {@link #shutdown()} has completed it may be called again.
    *
    * @throws IllegalStateException if the runtime is already running here, or in a worker process
-   * @throws ParallelException if the runtime cannot start (e.g. its socket directory cannot be made)
+   * @throws ParallelException if the runtime cannot start (e.g. its socket directory cannot be made,
+   *     the configured java launcher does not exist, a class path entry was deleted while this
+   *     program ran); the message names the machine and says what to do; nothing is left running
    */
   public static void init() {
     init(Config.builder().build());
   }
 
   /**
-   * Starts the runtime with these machines. See {@link #init()}.
+   * Starts the runtime with these machines. See {@link #init(Config)}.
    *
    * @throws IllegalStateException if the runtime is already running here, or in a worker process
+   * @throws ParallelException if the runtime cannot start on every machine; see {@link #init(Config)}
    */
   public static void init(Cluster cluster) {
     init(Config.builder().cluster(cluster).build());
   }
 
   /**
-   * Starts the runtime with this configuration. See {@link #init()}.
+   * Starts the runtime with this configuration. See {@link #init()}. With worker machines it
+   * reaches each of them, at once, copies the code there and starts its agent; it returns when
+   * every machine is ready, or fails.
    *
    * @throws IllegalStateException if the runtime is already running here, or in a worker process
+   * @throws ParallelException if the runtime cannot start on every machine: one that ssh cannot
+   *     reach; one with no {@code java} 21 or newer on the PATH of a non-interactive ssh session;
+   *     one whose code cache ({@code ${TMPDIR:-/tmp}/asyncparallel-cache-<uid>}) cannot be made or
+   *     written (a file in its place, a read-only or full file system); a
+   *     {@link Config#javaCommand()} that does not exist; a class path entry deleted, moved or
+   *     changed while this program ran; a socket the system refuses (no free port). The message
+   *     names the machine, says what went wrong and what to do. Nothing is left running then (no
+   *     agent, no worker) and no partly copied file is left in a code cache.
    */
   public static void init(Config config) {
     ProcessRuntime.startRoot(config);
@@ -110,6 +123,8 @@ public final class Parallel {
    * A new hub in this process (main or worker). It lives until closed or until the process ends.
    *
    * @throws IllegalStateException if {@code init} has not been called, or after shutdown
+   * @throws ParallelException if this is a worker's first hub and the system refuses the process a
+   *     listening socket (no free port, no file descriptor left), naming the machine and the reason
    */
   public static <A, B> Hub<A, B> hub() {
     return ProcessRuntime.current().hub();

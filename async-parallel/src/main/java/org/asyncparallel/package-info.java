@@ -140,7 +140,9 @@
  *       with {@link org.asyncparallel.Config.Builder#workerJvmOptions}.
  *   <li>Workers run from a copy of your class path: jars in a content-addressed cache
  *       ({@code /tmp/asyncparallel-cache-<uid>}), class directories packed into jars. Code that
- *       reads its own class files by path sees those jars.
+ *       reads its own class files by path sees those jars. A class path entry deleted, moved or
+ *       changed while the program runs (a clean build, a redeployment) makes {@code init} fail,
+ *       naming it, rather than start workers without it.
  *   <li>The main process keeps a few spare workers started ({@link
  *       org.asyncparallel.Config.Builder#spareWorkers}), so a few idle JVMs are part of a
  *       running runtime.

@@ -53,6 +53,20 @@ class LifecycleTest {
   }
 
   @Test
+  void aJavaCommandThatDoesNotExistFailsInitNamingItAndTheMachine() throws Exception {
+    String missing = "/nonexistent/jdk-21/bin/java";
+    assertThatThrownBy(() -> Parallel.init(Config.builder().javaCommand(missing).build()))
+        .isInstanceOf(ParallelException.class)
+        .hasMessageContaining("machine '" + Cluster.localOnly().masterMachine() + "'")
+        .hasMessageContaining("java launcher " + missing).hasMessageContaining("does not exist")
+        .hasMessageContaining("JDK 21");
+    assertThatThrownBy(() -> Parallel.run(() -> 1)).as("no runtime was left").isInstanceOf(IllegalStateException.class);
+    Parallel.init();
+    assertThat(Parallel.run(() -> 3).get()).isEqualTo(3);
+    Parallel.shutdown().get(30, TimeUnit.SECONDS);
+  }
+
+  @Test
   void aMessageAboveTheConfiguredMaximumFailsOnTheCallersThread() throws Exception {
     Parallel.init(Config.builder().maxMessageBytes(8192).build());
     try (Hub<byte[], byte[]> hub = Parallel.hub()) {

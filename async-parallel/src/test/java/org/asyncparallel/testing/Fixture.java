@@ -23,10 +23,21 @@ public final class Fixture implements AutoCloseable {
   }
 
   public static Fixture start(Class<?> mainClass, String... args) throws Exception {
-    List<String> command = new ArrayList<>();
+    return start(List.of(), null, mainClass, args);
+  }
+
+  /**
+   * Starts {@code mainClass} with a command in front of {@code java} (e.g. one that enters another
+   * network namespace and then execs its arguments; empty for none) and, if not null, an entry in
+   * front of the test class path.
+   */
+  public static Fixture start(List<String> commandPrefix, String classPathHead, Class<?> mainClass, String... args)
+      throws Exception {
+    List<String> command = new ArrayList<>(commandPrefix);
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
+    String classPath = System.getProperty("java.class.path");
+    command.add(classPathHead == null ? classPath : classPathHead + java.io.File.pathSeparator + classPath);
     command.add(mainClass.getName());
     command.addAll(List.of(args));
     Path dir = Path.of("target", "fixture-output");

@@ -79,6 +79,39 @@ public final class TestNet implements AutoCloseable {
     return STATE.resolve("aptns" + i).resolve("tmp");
   }
 
+  /**
+   * Runs a shell command on host i over ssh, as root, in the host's own mount namespace (so a
+   * mount made this way is seen by every later session on that host, and by nothing else).
+   *
+   * @return its stdout
+   * @throws IllegalStateException with its output if it fails
+   */
+  public String exec(int i, String command) throws Exception {
+    List<String> argv = new ArrayList<>(List.of(sshCommand()));
+    argv.addAll(List.of(host(i), command));
+    Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      p.destroyForcibly();
+      throw new IllegalStateException("on host " + i + ": " + command + " failed:\n" + out);
+    }
+    return out;
+  }
+
+  /** Runs a command in host i's network namespace, from this machine (sysctl, say); returns its output. */
+  public String inNetworkOf(int i, String... command) throws Exception {
+    List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", "aptns" + i));
+    argv.addAll(List.of(command));
+    Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      p.destroyForcibly();
+      throw new IllegalStateException("in aptns" + i + ": " + String.join(" ", command) + " failed:\n" + out);
+    }
+    return out;
+  }
+
   /** cut, heal, kill, crash, restart, freeze or thaw host i. */
   public void inject(String failure, int i) throws Exception {
     run(failure, Integer.toString(i));

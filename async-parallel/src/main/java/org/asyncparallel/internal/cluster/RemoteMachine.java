@@ -73,7 +73,9 @@ public final class RemoteMachine {
     long deadline = System.nanoTime() + timeout.toNanos();
     ProbeResult probe = probe(deadline);
     if (probe.javaVersion < 21) {
-      throw failure("its java is version " + probe.javaVersionText + "; Async Parallel needs 21 or newer", null);
+      throw failure("its java is version " + probe.javaVersionText + "; Async Parallel needs 21 or newer. Put the"
+          + " bin directory of a JDK 21 or newer first on the PATH of a non-interactive ssh session there; check"
+          + " with: ssh " + machine + " java -version", null);
     }
     upload(bundle, probe.have, deadline);
     startAgent(bundle, agentSettings, root, deadline);
@@ -89,6 +91,9 @@ public final class RemoteMachine {
     for (String line : out.split("\n")) {
       if (line.startsWith("JAVA ")) {
         versionText = line.substring(5).trim();
+        if (versionText.isEmpty()) {
+          versionText = "unknown (java -XshowSettings:properties -version named none)";
+        }
         try {
           version = Integer.parseInt(versionText.startsWith("1.") ? versionText.substring(2) : versionText);
         } catch (NumberFormatException e) {
@@ -114,14 +119,17 @@ public final class RemoteMachine {
         }
       }
       tar.finish();
+    } catch (ParallelException e) {
+      throw failure(e.getMessage(), e); // a class path entry is gone or changed: it says which
     } catch (IOException | RuntimeException e) {
       throw failure("cannot pack the class path: " + e.getMessage(), e);
     }
     if (missing == 0) {
       return;
     }
-    String out = runScript(RemoteScripts.upload(), archive.toByteArray(), deadline, "copying the class path");
-    if (!out.contains("OK")) {
+    String out = runScript(RemoteScripts.upload(archive.size()), archive.toByteArray(), deadline,
+        "copying the class path");
+    if (out.lines().noneMatch("OK"::equals)) {
       throw failure("copying the class path failed: " + out.trim(), null);
     }
   }
@@ -155,6 +163,10 @@ public final class RemoteMachine {
       err.awaitEnd(5_000);
       String out = outBytes.toString(StandardCharsets.UTF_8);
       if (process.exitValue() != 0) {
+        String explained = RemoteScripts.explain(machine, out);
+        if (explained != null) {
+          throw failure(explained, null);
+        }
         String said = (out + "\n" + err.tail(20)).trim();
         throw failure(what + ": ssh exited with status " + process.exitValue()
             + (said.isEmpty() ? "" : ": " + said), null);

@@ -45,14 +45,16 @@ public final class CodeCache {
   public interface Piece {
     String name();
 
+    /** @throws org.asyncparallel.ParallelException if its source is gone or changed, naming it */
     byte[] bytes();
   }
 
   /**
    * Puts every missing piece into the cache (write aside, then an atomic rename) and returns the
-   * class path of cached jars, in order.
+   * class path of cached jars, in order. Whatever fails, no partly written file is left.
    *
    * @throws IOException if the cache cannot be written (disk full, permissions)
+   * @throws org.asyncparallel.ParallelException from a piece whose source is gone or changed
    */
   public static List<String> materialize(List<? extends Piece> pieces) throws IOException {
     Path dir = directory();

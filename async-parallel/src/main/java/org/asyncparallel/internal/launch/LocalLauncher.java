@@ -2,9 +2,11 @@ package org.asyncparallel.internal.launch;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.asyncparallel.ParallelException;
 
 /**
  * Starts worker JVMs on this machine: the same JDK (unless configured), the given class path (the
@@ -36,6 +38,36 @@ public final class LocalLauncher {
         : List.of(System.getProperty("java.class.path").split(File.pathSeparator));
     this.classPath = String.join(File.pathSeparator, entries);
     this.archive = SharedArchive.forClassPath(this.java, entries, this.userOptions);
+  }
+
+  /**
+   * Checks that a configured java launcher exists: a path must name an executable file, a bare
+   * name must be found on the PATH. Null (this JVM's own java) passes. Looks at the file system only.
+   *
+   * @throws ParallelException naming the launcher and saying what to do, if it is missing
+   */
+  public static void requireJava(String javaCommand) {
+    if (javaCommand == null || isExecutable(javaCommand)) {
+      return;
+    }
+    throw new ParallelException("the java launcher " + javaCommand + " (Config.javaCommand) "
+        + (javaCommand.contains(File.separator) ? "does not exist or is not an executable file"
+            : "is not on the PATH (" + System.getenv().getOrDefault("PATH", "") + ")")
+        + ". Give the java of a JDK 21 or newer, or leave javaCommand unset to start workers with this"
+        + " JVM's own, " + Path.of(System.getProperty("java.home"), "bin", "java"));
+  }
+
+  private static boolean isExecutable(String command) {
+    if (command.contains(File.separator)) {
+      Path file = Path.of(command);
+      return Files.isRegularFile(file) && Files.isExecutable(file);
+    }
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+      if (!dir.isEmpty() && isExecutable(Path.of(dir, command).toString())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -1,15 +1,16 @@
 package org.asyncparallel.internal.runtime;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
+import org.asyncparallel.ParallelException;
 import org.asyncparallel.internal.net.Connected;
 import org.asyncparallel.internal.net.Listener;
+import org.asyncparallel.internal.net.SocketTrouble;
 import org.asyncparallel.internal.wire.Endpoint;
 import org.asyncparallel.internal.wire.Frame;
 import org.asyncparallel.internal.wire.Message;
@@ -44,18 +45,30 @@ final class HubHost {
     return settings;
   }
 
-  /** The listeners' endpoint, starting them if needed. */
+  /**
+   * The listeners' endpoint, starting them if needed.
+   *
+   * @throws ParallelException naming the machine, the socket and the system's reason, if the system
+   *     refuses a listener (nothing is left listening then)
+   */
   synchronized Endpoint endpoint() {
     if (endpoint == null) {
       var path = settings.socketOf(ProcessHandle.current().pid());
+      String machine = "machine '" + settings.localMachine() + "'";
       try {
         unix = Listener.openUnix(path, settings.secret(), settings.maxFrameBytes(), HANDSHAKE_TIMEOUT, this::accept);
-        if (settings.spansMachines()) {
-          tcp = Listener.openTcp(settings.secret(), settings.maxFrameBytes(), HANDSHAKE_TIMEOUT, this::accept);
-        }
       } catch (IOException e) {
         close();
-        throw new UncheckedIOException("cannot listen at " + path + (settings.spansMachines() ? " and on TCP" : ""), e);
+        throw new ParallelException(machine + " cannot listen on the Unix socket " + path + ": " + e, e);
+      }
+      if (settings.spansMachines()) {
+        try {
+          tcp = Listener.openTcp(settings.secret(), settings.maxFrameBytes(), HANDSHAKE_TIMEOUT, this::accept);
+        } catch (IOException e) {
+          close();
+          throw new ParallelException(machine + " cannot listen on TCP (any free port, every interface) for the"
+              + " processes of other machines: " + SocketTrouble.describe(e), e);
+        }
       }
       endpoint = new Endpoint(settings.localMachine(), path.toString(), settings.advertisedHost(),
           tcp == null ? 0 : tcp.port());

@@ -99,14 +99,23 @@ public final class ProcessRuntime {
           new Connection.Buffering(config.maxBufferedBytes(), config.bufferAgeLimit()));
       Supervisor[] supervisor = new Supervisor[1];
       var hubs = new HubHost(settings, (connected, hello) -> supervisor[0].onHello(connected, hello));
+      LocalLauncher launcher;
+      Endpoint endpoint;
       try {
-        supervisor[0] = new Supervisor(settings,
-            new LocalLauncher(config.javaCommand(), config.workerJvmOptions(), workerClassPath()),
-            config.shutdownGracePeriod(), hubs.endpoint(), config.spareWorkers());
+        LocalLauncher.requireJava(config.javaCommand());
+        launcher = new LocalLauncher(config.javaCommand(), config.workerJvmOptions(), workerClassPath());
       } catch (RuntimeException e) {
+        directory.close();
+        throw new ParallelException("cannot start the runtime on machine '" + cluster.masterMachine() + "': "
+            + e.getMessage(), e);
+      }
+      try {
+        endpoint = hubs.endpoint();
+      } catch (ParallelException e) { // it names the machine, the socket and the system's reason
         directory.close();
         throw new ParallelException("cannot start the runtime: " + e.getMessage(), e);
       }
+      supervisor[0] = new Supervisor(settings, launcher, config.shutdownGracePeriod(), endpoint, config.spareWorkers());
       var runtime = new ProcessRuntime(settings, hubs, supervisor[0], directory, true);
       if (settings.spansMachines()) {
         startMachines(config, settings, hubs, supervisor[0], directory);
@@ -121,11 +130,22 @@ public final class ProcessRuntime {
   /**
    * The local workers' class path: this process's class path as jars in the code cache (so that
    * workers can share a class-data archive), or null (this process's own class path, as it is)
-   * when the cache cannot be written.
+   * when an entry cannot be read or the cache cannot be written.
+   *
+   * @throws ParallelException naming a class path entry that was deleted, moved or changed while
+   *     this program ran: workers could not get the code this process runs
    */
   private static List<String> workerClassPath() {
+    ClassPathBundle bundle;
     try {
-      return org.asyncparallel.internal.launch.CodeCache.materialize(ClassPathBundle.ofThisProcess().pieces());
+      bundle = ClassPathBundle.ofThisProcess();
+    } catch (ParallelException unreadable) {
+      return null;
+    }
+    try {
+      return org.asyncparallel.internal.launch.CodeCache.materialize(bundle.requireComplete().pieces());
+    } catch (ParallelException goneOrChanged) {
+      throw goneOrChanged;
     } catch (IOException | RuntimeException e) {
       return null;
     }
@@ -136,11 +156,12 @@ public final class ProcessRuntime {
       Supervisor supervisor, RuntimeDirectory directory) {
     ClassPathBundle bundle;
     try {
-      bundle = ClassPathBundle.ofThisProcess();
+      bundle = ClassPathBundle.ofThisProcess().requireComplete();
     } catch (ParallelException e) {
       hubs.close();
       directory.close();
-      throw e;
+      throw new ParallelException("cannot copy the code to machines " + settings.cluster().workerMachines() + ": "
+          + e.getMessage(), e);
     }
     Endpoint root = hubs.endpoint();
     List<RemoteMachine> started = new java.util.concurrent.CopyOnWriteArrayList<>();

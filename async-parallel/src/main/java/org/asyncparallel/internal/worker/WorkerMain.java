@@ -5,6 +5,8 @@ import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.asyncparallel.Body;
@@ -13,7 +15,9 @@ import org.asyncparallel.Task;
 import org.asyncparallel.internal.Threads;
 import org.asyncparallel.internal.codec.Codec;
 import org.asyncparallel.internal.launch.Bootstrap;
+import org.asyncparallel.internal.net.SocketTrouble;
 import org.asyncparallel.internal.runtime.ProcessRuntime;
+import org.asyncparallel.internal.runtime.Routes;
 import org.asyncparallel.internal.wire.Endpoint;
 import org.asyncparallel.internal.wire.HubAddress;
 import org.asyncparallel.internal.wire.JobKind;
@@ -52,14 +56,26 @@ public final class WorkerMain {
     try {
       runtime = ProcessRuntime.startWorker(bootstrap, assignment::complete, reason -> Runtime.getRuntime().halt(1));
     } catch (IOException e) {
-      System.err.println("asyncparallel worker: cannot connect to the main process at "
-          + bootstrap.root() + ": " + e.getMessage());
+      System.err.println("asyncparallel worker on machine " + bootstrap.settings().localMachine()
+          + ": cannot connect to the main process at " + addressOfRoot(bootstrap) + ": " + SocketTrouble.describe(e));
       System.exit(2);
       return;
     }
     Message.Assign assign = awaitAssignment(runtime, assignment);
     Message outcome = perform(runtime, assign);
     finish(runtime, outcome);
+  }
+
+  /** Where this worker tried to reach the root, for an error message. */
+  private static String addressOfRoot(Bootstrap bootstrap) {
+    try {
+      return switch (Routes.addressOf(bootstrap.root(), bootstrap.settings())) {
+        case InetSocketAddress tcp -> tcp.getHostString() + ":" + tcp.getPort();
+        case SocketAddress other -> other.toString();
+      };
+    } catch (IOException e) {
+      return bootstrap.root().toString();
+    }
   }
 
   /**

@@ -55,7 +55,8 @@ class RemoteScriptsTest {
   void anUploadWhoseHashesMatchLandsInTheCacheAndTheProbeSeesIt() throws Exception {
     byte[] content = "class files, say".getBytes(StandardCharsets.UTF_8);
     String name = CodeCache.sha256(content) + ".jar";
-    assertThat(run(RemoteScripts.upload(), tarOf(name, content))).contains("OK");
+    byte[] tar = tarOf(name, content);
+    assertThat(run(RemoteScripts.upload(tar.length), tar)).contains("OK");
     assertThat(Files.readAllBytes(cache().resolve(name))).isEqualTo(content);
     String probe = run(RemoteScripts.probe(), null);
     assertThat(probe).contains("HAVE " + name).containsPattern("JAVA \\d+");
@@ -68,11 +69,40 @@ class RemoteScriptsTest {
   void aFileWhoseContentDoesNotMatchItsNameIsRefusedAndNothingLands() throws Exception {
     byte[] content = "tampered".getBytes(StandardCharsets.UTF_8);
     String name = CodeCache.sha256("original".getBytes(StandardCharsets.UTF_8)) + ".jar";
-    String out = run(RemoteScripts.upload(), tarOf(name, content));
+    byte[] tar = tarOf(name, content);
+    String out = run(RemoteScripts.upload(tar.length), tar);
     assertThat(out).contains("MISMATCH " + name).contains(CodeCache.sha256(content));
     try (Stream<Path> left = Files.list(cache())) {
       assertThat(left.toList()).as("nothing kept, not even the incoming directory").isEmpty();
     }
+  }
+
+  @Test
+  void anUploadLargerThanTheFreeSpaceIsRefusedBeforeAnythingIsWritten() throws Exception {
+    byte[] content = "a jar".getBytes(StandardCharsets.UTF_8);
+    byte[] tar = tarOf(CodeCache.sha256(content) + ".jar", content);
+    String out = run(RemoteScripts.upload(1L << 60), tar); // an exbibyte: more than this disk has
+    assertThat(out).containsPattern("FREE \\d+").contains("ERROR FULL " + ((1L << 50) + 1));
+    assertThat(RemoteScripts.explain("m1", out)).contains("its code cache " + cache() + " has no room")
+        .contains("KiB free there").contains("ssh m1 df -h " + cache());
+    try (Stream<Path> left = Files.list(cache())) {
+      assertThat(left.toList()).as("nothing written").isEmpty();
+    }
+  }
+
+  @Test
+  void aFileWhereTheCacheBelongsIsACacheErrorThatSaysWhatToDo() throws Exception {
+    Path cache = tmp.resolve("asyncparallel-cache-" + Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+    Files.writeString(cache, "in the way");
+    String out = run(RemoteScripts.probe(), null);
+    assertThat(out).contains("CACHE " + cache).contains("ERROR CACHE").doesNotContain("JAVA");
+    assertThat(RemoteScripts.explain("m1", out)).contains("its code cache " + cache)
+        .contains("File exists").contains("Remove what is in its way");
+  }
+
+  @Test
+  void anOutputWithoutAnErrorLineIsNotExplained() {
+    assertThat(RemoteScripts.explain("m1", "ssh: connect to host m1 port 22: Connection refused\n")).isNull();
   }
 
   @Test
