@@ -176,7 +176,10 @@ class MachineErrorsTest {
 
   @Test
   void aMachineWithNoFreePortFailsItsRunsSayingSoAndWorksOnceOneIsFree() throws Exception {
-    Parallel.init(config(2));
+    // no spare workers: each run starts its worker while the ports are taken (a spare connected
+    // before would serve the first run)
+    Parallel.init(Config.builder().cluster(new Cluster("master", List.of(net.host(2)))).sshCommand(net.sshCommand())
+        .spareWorkers(0).build());
     String range = net.inNetworkOf(2, "cat", "/proc/sys/net/ipv4/ip_local_port_range").trim();
     net.inNetworkOf(2, "sysctl", "-qw", "net.ipv4.ip_local_port_range=40000 40001");
     try (Fixture holder = Fixture.start(List.of("ip", "netns", "exec", "aptns2"), null, NoFreePortMain.class, "hold")) {

@@ -22,6 +22,7 @@ import org.asyncparallel.Parallel;
 import org.asyncparallel.Pool;
 import org.asyncparallel.PoolConfig;
 import org.asyncparallel.UnknownMachineException;
+import org.asyncparallel.internal.runtime.ProcessRuntime;
 import org.asyncparallel.testing.NoLeftoverProcesses;
 import org.asyncparallel.testing.TestNet;
 import org.junit.jupiter.api.AfterAll;
@@ -69,7 +70,10 @@ class PoolClusterTest {
     }
   }
 
-  /** No pool worker may be left on any host after a test (the agents live as long as the runtime). */
+  /**
+   * No pool worker may be left on any host after a test (the agents, and the spare workers waiting
+   * for a run, live as long as the runtime).
+   */
   @AfterEach
   void noWorkerLeftOnTheHosts() throws Exception {
     for (int i = 1; i <= 2; i++) {
@@ -88,7 +92,9 @@ class PoolClusterTest {
   }
 
   static List<String> workersOn(int host) throws Exception {
-    return net.processesOn(host).stream().filter(p -> p.contains("WorkerMain")).toList();
+    var spares = ProcessRuntime.idleWorkerPids(net.host(host));
+    return net.processesOn(host).stream().filter(p -> p.contains("WorkerMain"))
+        .filter(p -> !spares.contains(Long.parseLong(p.substring(0, p.indexOf(' '))))).toList();
   }
 
   static String hostname() throws Exception {

@@ -22,6 +22,8 @@ final class Job implements JobGateway.JobHandle {
   volatile WorkerHandle worker;
   volatile Connection connection;
   volatile boolean cancelled;
+  /** Workers started for it that died before they connected (its machine's pool's, under its lock). */
+  int startFailures;
 
   Job(long id, JobKind kind, String machine, byte[] task, JobGateway.Requester requester, Supervisor supervisor) {
     this.id = id;

@@ -29,8 +29,11 @@ import org.asyncparallel.internal.wire.Message;
  *       whichever comes first, so that the start of its replacement (a JVM booting takes a core
  *       for a tenth of a second) does not compete with the job for the CPU. Jobs that wait for a
  *       worker still start one at once.
- *   <li>A worker that dies before it connects fails the first waiting job with its exit status
- *       and stderr. After three such deaths in a row no spares are started until a job asks.
+ *   <li>A worker that dies before it connects counts against the first waiting job, for which
+ *       another is started; the job fails, with the exit status and stderr of the last, once
+ *       {@value #START_ATTEMPTS} have died while it waited (a spare that died of a passing
+ *       trouble does not fail it alone). After three such deaths in a row no spares are started
+ *       until a job asks.
  *   <li>A spare that ends (its process died, its machine was lost) leaves the pool at once.
  *   <li>Nothing is started on a machine that is down ({@code downReason}): waiting jobs fail.
  * </ul>
@@ -54,6 +57,7 @@ final class MachinePool {
   }
 
   private static final int GIVE_UP_AFTER = 3;
+  static final int START_ATTEMPTS = 3;
   static final long REPLACE_AFTER_MILLIS = 50;
 
   private record Idle(WorkerHandle worker, WorkerLink link) {}
@@ -241,9 +245,30 @@ final class MachinePool {
       deathsInARow++;
     }
     Threads.CALLBACKS.execute(() -> {
-      failFirstWaiting(worker.describeExit() + " (before it connected to the main process)");
+      Job failed;
+      synchronized (this) {
+        failed = firstWaiting();
+        if (failed != null && ++failed.startFailures < START_ATTEMPTS) {
+          failed = null; // it gets another worker (replenish)
+        } else if (failed != null) {
+          waiting.remove(failed);
+        }
+      }
+      if (failed != null) {
+        failed.finish(new Message.Died(failed.id, worker.describeExit() + " (before it connected to the main process; "
+            + START_ATTEMPTS + " workers started for this job died so)"));
+      }
       replenish();
     });
+  }
+
+  /** The first waiting job that is not finished (finished ones are dropped), left in place; or null. */
+  private Job firstWaiting() {
+    Job job;
+    while ((job = waiting.peekFirst()) != null && job.isFinished()) {
+      waiting.pollFirst();
+    }
+    return job;
   }
 
   private void failFirstWaiting(String reason) {

@@ -329,6 +329,16 @@ public final class ProcessRuntime {
     return runtime != null && runtime.gateway instanceof Supervisor s ? s.idlePids() : java.util.Set.of();
   }
 
+  /**
+   * Pids, on that worker machine, of its workers that have no job yet (spares, and those started
+   * whose pid its agent has reported): they belong to the runtime. Empty for an unknown machine or
+   * without a runtime. For tests and tools.
+   */
+  public static java.util.Set<Long> idleWorkerPids(String machine) {
+    ProcessRuntime runtime = current;
+    return runtime != null && runtime.gateway instanceof Supervisor s ? s.idlePids(machine) : java.util.Set.of();
+  }
+
   /** The address of a hub made by {@link #newHubForBody}. */
   public static HubAddress addressOf(Hub<?, ?> hub) {
     return ((RealHub<?, ?>) hub).address();

@@ -224,6 +224,12 @@ final class Supervisor implements JobGateway {
     }
   }
 
+  /** Pids of a worker machine's workers with no job yet (those whose pid is known). */
+  Set<Long> idlePids(String machine) {
+    MachinePool remotePool = pools.get(machine);
+    return remotePool == null ? Set.of() : remotePool.idlePids();
+  }
+
   /**
    * Pids of this machine's processes that belong to the runtime, not to a job: workers with no job
    * yet (spares, and those still starting) and the JVM assembling the workers' class archive.
