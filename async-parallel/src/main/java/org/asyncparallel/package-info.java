@@ -143,9 +143,9 @@
  *       reads its own class files by path sees those jars. A class path entry deleted, moved or
  *       changed while the program runs (a clean build, a redeployment) makes {@code init} fail,
  *       naming it, rather than start workers without it.
- *   <li>The main process keeps a few spare workers started ({@link
- *       org.asyncparallel.Config.Builder#spareWorkers}), so a few idle JVMs are part of a
- *       running runtime.
+ *   <li>Every machine of the runtime keeps a few spare workers started ({@link
+ *       org.asyncparallel.Config.Builder#spareWorkers}), so a few idle JVMs on each machine are
+ *       part of a running runtime.
  * </ul>
  */
 package org.asyncparallel;
