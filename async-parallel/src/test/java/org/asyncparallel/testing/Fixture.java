@@ -23,10 +23,20 @@ public final class Fixture implements AutoCloseable {
   }
 
   public static Fixture start(Class<?> mainClass, String... args) throws Exception {
-    List<String> command = new ArrayList<>();
+    return start(List.of(), System.getProperty("java.class.path"), mainClass, args);
+  }
+
+  /**
+   * As {@link #start(Class, String...)}, on the given class path, with the java command run by
+   * {@code wrapper} (which must exec it, so that the fixture's pid is the JVM's: {@code sh -c
+   * 'ulimit -n 256 && exec "$0" "$@"'}, say).
+   */
+  public static Fixture start(List<String> wrapper, String classPath, Class<?> mainClass, String... args)
+      throws Exception {
+    List<String> command = new ArrayList<>(wrapper);
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
+    command.add(classPath);
     command.add(mainClass.getName());
     command.addAll(List.of(args));
     Path dir = Path.of("target", "fixture-output");

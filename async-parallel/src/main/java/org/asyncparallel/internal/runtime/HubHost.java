@@ -1,13 +1,13 @@
 package org.asyncparallel.internal.runtime;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
+import org.asyncparallel.ParallelException;
 import org.asyncparallel.internal.net.Connected;
 import org.asyncparallel.internal.net.Listener;
 import org.asyncparallel.internal.wire.Endpoint;
@@ -44,7 +44,11 @@ final class HubHost {
     return settings;
   }
 
-  /** The listeners' endpoint, starting them if needed. */
+  /**
+   * The listeners' endpoint, starting them if needed (again, after a failure).
+   *
+   * @throws ParallelException if a listener cannot be opened (too many open files, say)
+   */
   synchronized Endpoint endpoint() {
     if (endpoint == null) {
       var path = settings.socketOf(ProcessHandle.current().pid());
@@ -55,7 +59,8 @@ final class HubHost {
         }
       } catch (IOException e) {
         close();
-        throw new UncheckedIOException("cannot listen at " + path + (settings.spansMachines() ? " and on TCP" : ""), e);
+        throw new ParallelException("cannot listen at " + path + (settings.spansMachines() ? " and on TCP" : "")
+            + ": " + e.getMessage(), e);
       }
       endpoint = new Endpoint(settings.localMachine(), path.toString(), settings.advertisedHost(),
           tcp == null ? 0 : tcp.port());

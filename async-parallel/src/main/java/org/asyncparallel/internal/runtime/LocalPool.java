@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongFunction;
 import org.asyncparallel.internal.Threads;
 import org.asyncparallel.internal.launch.Bootstrap;
 import org.asyncparallel.internal.launch.LocalLauncher;
@@ -27,7 +28,9 @@ import org.asyncparallel.internal.wire.Message;
  *   <li>After each change the pool starts enough workers for every waiting job plus
  *       {@code spares}, and retires spares beyond that.
  *   <li>A worker that dies before it connects fails the first waiting job with its exit status
- *       and stderr. After three such deaths in a row no spares are started until a job asks.
+ *       and stderr ({@code Died}); a worker that cannot be started at all (the operating system
+ *       refuses the process, its pipes or its threads) fails it with what was refused
+ *       ({@code Rejected}). After three deaths in a row no spares are started until a job asks.
  * </ul>
  *
  * Guarded by {@code this}: the three collections, {@code queued}, {@code deathsInARow},
@@ -162,7 +165,9 @@ final class LocalPool {
     try {
       worker = launcher.start(id);
     } catch (IOException | RuntimeException e) {
-      failFirstWaiting("could not start a worker JVM: " + e.getMessage());
+      // refused, not died: nothing was started (or what was, is already gone)
+      failFirstWaiting(jobId -> new Message.Rejected(jobId, "the main process cannot start a worker process: "
+          + e.getMessage()));
       return;
     }
     synchronized (this) {
@@ -181,19 +186,21 @@ final class LocalPool {
       deathsInARow++;
     }
     Threads.CALLBACKS.execute(() -> {
-      failFirstWaiting(worker.describeExit() + " (before it connected to the main process)");
+      String reason = worker.describeExit() + " (before it connected to the main process)";
+      failFirstWaiting(jobId -> new Message.Died(jobId, reason));
       replenish();
     });
   }
 
-  private void failFirstWaiting(String reason) {
+  /** A worker could not be had: the first waiting job gets {@code reply} (made for its id). */
+  private void failFirstWaiting(LongFunction<Message> reply) {
     Job job;
     synchronized (this) {
       deathsInARow = Math.max(deathsInARow, 1);
       job = nextWaiting();
     }
     if (job != null) {
-      job.finish(new Message.Died(job.id, reason));
+      job.finish(reply.apply(job.id));
     }
   }
 
