@@ -89,7 +89,10 @@ public final class Parallel {
    * (exit, {@code halt}, out of memory, killed, shutdown), with the exit status or signal and the
    * end of its stderr; {@link UnknownMachineException} if {@code where} named a machine not in the
    * cluster; a {@link ParallelException} caused by {@link java.io.NotSerializableException} if the
-   * task cannot be serialized (naming the class), or if the worker could not be started.
+   * task cannot be serialized (naming the class); a plain {@link ParallelException} if no worker
+   * process could be started because the operating system refused it, its pipes or its threads (the
+   * message says what: too many open files, too many processes, no memory); nothing is left
+   * behind then, and later calls start workers again once the pressure is gone.
    * Cancelling the future kills the worker.
    *
    * @throws IllegalStateException if {@code init} has not been called, or after shutdown
@@ -123,8 +126,9 @@ public final class Parallel {
    * A new hub in this process (main or worker). It lives until closed or until the process ends.
    *
    * @throws IllegalStateException if {@code init} has not been called, or after shutdown
-   * @throws ParallelException if this is a worker's first hub and the system refuses the process a
-   *     listening socket (no free port, no file descriptor left), naming the machine and the reason
+   * @throws ParallelException if this process cannot listen for the hub's clients (the first hub
+   *     of a worker opens its socket: no free port, no file descriptor left), naming the machine
+   *     and the reason; a later call tries again
    */
   public static <A, B> Hub<A, B> hub() {
     return ProcessRuntime.current().hub();

@@ -43,7 +43,10 @@
  *       thread. A task that cannot be serialized or an unknown machine fails the future at once;
  *       no process is started.
  *   <li>If R is not M, R sends the task to M over its control connection.
- *   <li>M starts W and writes the runtime's secret to W's stdin (never on a command line).
+ *   <li>M starts W and writes the runtime's secret to W's stdin (never on a command line). If the
+ *       operating system refuses (too many open files, too many processes or threads, no
+ *       memory), R's future fails with a {@link org.asyncparallel.ParallelException} saying what
+ *       was refused; nothing is left behind, and later calls start workers again.
  *   <li>W connects to M, both prove that they know the secret, and M sends W the task.
  *   <li>W runs the task (for {@code spawn}: creates its hub, reports its address, runs the body).
  *   <li>W sends the result, or the exception's text, to M, which passes it to R, and W exits.

@@ -33,11 +33,22 @@ public final class Fixture implements AutoCloseable {
    */
   public static Fixture start(List<String> commandPrefix, String classPathHead, Class<?> mainClass, String... args)
       throws Exception {
-    List<String> command = new ArrayList<>(commandPrefix);
+    String classPath = System.getProperty("java.class.path");
+    return startWithClassPath(commandPrefix,
+        classPathHead == null ? classPath : classPathHead + java.io.File.pathSeparator + classPath, mainClass, args);
+  }
+
+  /**
+   * As {@link #start(Class, String...)}, on the given class path instead of the test's, with the
+   * java command run by {@code wrapper} (which must exec it, so that the fixture's pid is the
+   * JVM's: {@code sh -c 'ulimit -n 256 && exec "$0" "$@"'}, say).
+   */
+  public static Fixture startWithClassPath(List<String> wrapper, String classPath, Class<?> mainClass,
+      String... args) throws Exception {
+    List<String> command = new ArrayList<>(wrapper);
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-cp");
-    String classPath = System.getProperty("java.class.path");
-    command.add(classPathHead == null ? classPath : classPathHead + java.io.File.pathSeparator + classPath);
+    command.add(classPath);
     command.add(mainClass.getName());
     command.addAll(List.of(args));
     Path dir = Path.of("target", "fixture-output");

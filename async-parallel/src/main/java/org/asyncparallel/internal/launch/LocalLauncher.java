@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.asyncparallel.ParallelException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Starts worker JVMs on this machine: the same JDK (unless configured), the given class path (the
@@ -72,8 +73,11 @@ public final class LocalLauncher {
 
   /**
    * Starts a worker JVM; it waits for its bootstrap record ({@link WorkerProcess#sendBootstrap}).
+   * All or nothing: if the process starts but its output pumps cannot (no thread can be created),
+   * it is killed and reaped before this throws, so no process and no pipe is left behind.
    *
-   * @throws IOException if the process cannot be started (the message says why)
+   * @throws IOException if the operating system refuses the process or its threads; the message
+   *     says what was refused (too many open files, too many processes, no memory, no such program)
    */
   public WorkerProcess start(long workerId) throws IOException {
     List<String> command = new ArrayList<>();
@@ -86,7 +90,22 @@ public final class LocalLauncher {
     command.add("-cp");
     command.add(classPath);
     command.add(MAIN);
-    Process process = new ProcessBuilder(command).start();
+    Process process;
+    try {
+      process = new ProcessBuilder(command).start();
+    } catch (IOException | OutOfMemoryError e) {
+      throw LaunchFailure.of(e);
+    }
+    try {
+      return pumped(workerId, process, archiveOptions);
+    } catch (RuntimeException | OutOfMemoryError e) {
+      abandon(process);
+      throw LaunchFailure.of(e);
+    }
+  }
+
+  /** Starts the output pumps of a started process (each a thread). */
+  private WorkerProcess pumped(long workerId, Process process, List<String> archiveOptions) {
     String noise = null;
     if (archive != null) {
       List<String> vmOptions = new ArrayList<>(DEFAULT_OPTIONS);
@@ -107,6 +126,16 @@ public final class LocalLauncher {
    */
   public long backgroundPid() {
     return archive == null ? 0 : archive.assemblerPid();
+  }
+
+  /** Kills a process that cannot be served, closes its pipes and reaps it (briefly). */
+  private static void abandon(Process process) {
+    process.destroyForcibly();
+    try {
+      process.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** At shutdown: ends the making of a class archive, if one is under way. Blocks briefly. */

@@ -46,7 +46,7 @@ final class HubHost {
   }
 
   /**
-   * The listeners' endpoint, starting them if needed.
+   * The listeners' endpoint, starting them if needed (again, after a failure).
    *
    * @throws ParallelException naming the machine, the socket and the system's reason, if the system
    *     refuses a listener (nothing is left listening then)

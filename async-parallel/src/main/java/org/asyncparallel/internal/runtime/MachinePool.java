@@ -32,8 +32,10 @@ import org.asyncparallel.internal.wire.Message;
  *   <li>A worker that dies before it connects counts against the first waiting job, for which
  *       another is started; the job fails, with the exit status and stderr of the last, once
  *       {@value #START_ATTEMPTS} have died while it waited (a spare that died of a passing
- *       trouble does not fail it alone). After three such deaths in a row no spares are started
- *       until a job asks.
+ *       trouble does not fail it alone). A worker that cannot be started at all (the operating
+ *       system refuses the process, its pipes or its threads) fails the first waiting job at once
+ *       with what was refused. After three such deaths in a row no spares are started until a job
+ *       asks.
  *   <li>A spare that ends (its process died, its machine was lost) leaves the pool at once.
  *   <li>Nothing is started on a machine that is down ({@code downReason}): waiting jobs fail.
  * </ul>
@@ -209,7 +211,9 @@ final class MachinePool {
     try {
       worker = starter.create(id);
     } catch (IOException | RuntimeException e) {
-      failFirstWaiting("could not start a worker JVM on " + describeMachine() + ": " + e.getMessage());
+      // refused, not died: nothing was started (or what was, is already gone)
+      failFirstWaiting(new Message.Rejected(0, (machine == null ? "the main process" : "machine " + machine)
+          + " cannot start a worker process: " + e.getMessage()));
       return;
     }
     synchronized (this) {
@@ -218,10 +222,6 @@ final class MachinePool {
     supervisor.track(id, worker);
     worker.onExit().whenComplete((p, e) -> diedBeforeHello(id, worker));
     starter.release(id, worker);
-  }
-
-  private String describeMachine() {
-    return machine == null ? "this machine" : "machine " + machine;
   }
 
   private void failAllWaiting(String reason) {
@@ -271,16 +271,18 @@ final class MachinePool {
     return job;
   }
 
-  private void failFirstWaiting(String reason) {
+  /** A worker could not be had: the first waiting job gets {@code reply}, as its own. */
+  private void failFirstWaiting(Message.Rejected reply) {
     Job job;
     synchronized (this) {
       deathsInARow = Math.max(deathsInARow, 1);
       job = nextWaiting();
     }
     if (job != null) {
-      job.finish(new Message.Died(job.id, reason));
+      job.finish(new Message.Rejected(job.id, reply.reason()));
     }
   }
+
 
   private void retireExtraSpares() {
     while (true) {
