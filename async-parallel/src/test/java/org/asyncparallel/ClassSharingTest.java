@@ -40,6 +40,28 @@ class ClassSharingTest {
     Parallel.shutdown().join();
   }
 
+  /**
+   * A long-running program outlives files in /tmp (cleaners remove what is not touched for days):
+   * a cached jar of the workers' class path that has gone is put back before the next worker
+   * starts, so runs keep working.
+   */
+  @Test
+  void aCachedJarRemovedAfterInitIsPutBackForTheNextWorker() throws Exception {
+    String classPath = Parallel.run(() -> System.getProperty("java.class.path")).get(60, TimeUnit.SECONDS);
+    Path library = null;
+    for (String entry : classPath.split(":")) {
+      try (var jar = new java.util.jar.JarFile(entry)) {
+        if (jar.getEntry("org/asyncparallel/internal/worker/WorkerMain.class") != null) {
+          library = Path.of(entry);
+        }
+      }
+    }
+    assertThat(library).as("the library's jar among " + classPath).isNotNull();
+    Files.delete(library);
+    assertThat(Parallel.run(() -> 6 * 7).get(60, TimeUnit.SECONDS)).isEqualTo(42);
+    assertThat(library).exists();
+  }
+
   @Test
   void workersRunFromCachedJarsAndLaterOnesMapTheSharedArchive() throws Exception {
     String classPath = Parallel.run(() -> System.getProperty("java.class.path")).get();

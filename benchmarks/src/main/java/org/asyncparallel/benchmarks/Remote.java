@@ -83,6 +83,7 @@ final class Remote {
     List<Double> ssh = new ArrayList<>();
     for (int i = 0; i < reps + 2; i++) {
       boolean keep = i >= 2;
+      hostSettled();
       long t0 = System.nanoTime();
       int one = Parallel.run(Where.on(HOST), () -> 1).get(60, TimeUnit.SECONDS);
       long t1 = System.nanoTime();
@@ -93,6 +94,7 @@ final class Remote {
           (Hub<String, String> hub) -> "done").get(60, TimeUnit.SECONDS);
       long t2 = System.nanoTime();
       sp.result().get(60, TimeUnit.SECONDS);
+      hostSettled();
       long t3 = System.nanoTime();
       sshJava();
       long t4 = System.nanoTime();
@@ -105,6 +107,45 @@ final class Remote {
     s.put("remote.run", Summary.of(Kind.TIME, run));
     s.put("remote.spawn", Summary.of(Kind.TIME, spawn));
     s.put("remote.sshJava", Summary.of(Kind.TIME, ssh));
+  }
+
+  /**
+   * Waits (at most 15 s) until the processes of the test host have stopped using CPU (they use
+   * less than 20 ms over 200 ms): the spare workers that replace those just used have booted, so
+   * that a measurement neither overlaps their start nor finds none ready. The host is a network
+   * namespace of this machine: its processes are listed by {@code ip netns pids}.
+   */
+  private static void hostSettled() throws Exception {
+    long deadline = System.nanoTime() + 15_000_000_000L;
+    double before = hostCpuSeconds();
+    while (System.nanoTime() < deadline) {
+      Thread.sleep(200);
+      double after = hostCpuSeconds();
+      if (after >= before && after - before < 0.02) {
+        return;
+      }
+      before = after;
+    }
+  }
+
+  private static double hostCpuSeconds() throws Exception {
+    var p = new ProcessBuilder("ip", "netns", "pids", "aptns1").redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+    p.waitFor(10, TimeUnit.SECONDS);
+    double ticks = 0;
+    for (String line : out.split("\n")) {
+      if (line.isBlank()) {
+        continue;
+      }
+      try {
+        String stat = java.nio.file.Files.readString(Path.of("/proc", line.trim(), "stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+      } catch (java.io.IOException | RuntimeException gone) {
+        // it ended meanwhile
+      }
+    }
+    return ticks / 100.0; // USER_HZ
   }
 
   /** {@code ssh HOST java -version}: a bare JVM started on the host the way a script would. */

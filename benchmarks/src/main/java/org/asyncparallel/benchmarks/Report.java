@@ -358,10 +358,12 @@ final class Report {
     table(out, "Remote hosts", String.format("""
         One test host: a network namespace with its own OpenSSH server and a veth link to this \
         machine (`scripts/testnet.sh up 1`), reached over ssh as a cluster machine. Every remote \
-        worker is a fresh JVM started by the host's agent (no spares there yet); links between \
-        machines are TCP with every frame sealed (AES-GCM). Sequential: a `run` of `() -> 1`, a \
-        `spawn` (until its future completes), then `ssh HOST java -version`, interleaved; 2 \
-        warm-up iterations dropped. Round trips: %s round trips of 64 B to one spawned remote \
+        worker is a fresh JVM started by the host's agent; as on this machine, the host keeps \
+        spare workers started and connected (`Config.spareWorkers`, 2), so a `run` there takes a \
+        spare. Links between machines are TCP with every frame sealed (AES-GCM). Sequential: a \
+        `run` of `() -> 1`, a `spawn` (until its future completes), then `ssh HOST java -version`, \
+        interleaved, each begun once the host's processes had stopped using CPU (the replacement \
+        spares had booted); 2 warm-up iterations dropped. Round trips: %s round trips of 64 B to one spawned remote \
         worker, through its channel and through a raw Java TCP socket served by a plain thread of \
         the same worker, interleaved.""", n("n.remoteRt")),
         List.of(

@@ -24,6 +24,8 @@ public final class LocalLauncher {
   private final String java;
   private final List<String> userOptions;
   private final String classPath;
+  private final List<String> entries;
+  private final List<? extends CodeCache.Piece> cached;
   private final SharedArchive archive;
 
   /**
@@ -32,11 +34,23 @@ public final class LocalLauncher {
    * @param classPath the workers' class path, or null for this process's
    */
   public LocalLauncher(String javaCommand, List<String> userOptions, List<String> classPath) {
+    this(javaCommand, userOptions, classPath, null);
+  }
+
+  /**
+   * @param cached the pieces {@code classPath} was made from by {@link CodeCache#materialize}, or
+   *     null: before each start, a cached jar that has gone (a /tmp cleaner removed it) is put back
+   *     from them
+   */
+  public LocalLauncher(String javaCommand, List<String> userOptions, List<String> classPath,
+      List<? extends CodeCache.Piece> cached) {
     this.java = javaCommand != null ? javaCommand
         : Path.of(System.getProperty("java.home"), "bin", "java").toString();
     this.userOptions = List.copyOf(userOptions);
     List<String> entries = classPath != null ? classPath
         : List.of(System.getProperty("java.class.path").split(File.pathSeparator));
+    this.entries = List.copyOf(entries);
+    this.cached = cached == null ? null : List.copyOf(cached);
     this.classPath = String.join(File.pathSeparator, entries);
     this.archive = SharedArchive.forClassPath(this.java, entries, this.userOptions);
   }
@@ -80,6 +94,7 @@ public final class LocalLauncher {
    *     says what was refused (too many open files, too many processes, no memory, no such program)
    */
   public WorkerProcess start(long workerId) throws IOException {
+    restoreCache();
     List<String> command = new ArrayList<>();
     command.add(java);
     command.addAll(DEFAULT_OPTIONS);
@@ -118,6 +133,29 @@ public final class LocalLauncher {
     var stdout = OutputPump.start("stdout-" + tag, process.getInputStream(), () -> System.out, noise);
     var stderr = OutputPump.start("stderr-" + tag, process.getErrorStream(), () -> System.err);
     return new WorkerProcess(workerId, process, stdout, stderr);
+  }
+
+  /**
+   * Puts back cached jars of the class path that have gone since {@code init} (a cleaner of /tmp
+   * removes files not touched for days), from their sources: a long-running program keeps
+   * starting workers. A few {@code stat} calls when nothing is missing.
+   *
+   * @throws IOException if the cache cannot be written
+   * @throws ParallelException naming the class path entry, if a jar's source has gone too
+   */
+  private void restoreCache() throws IOException {
+    if (cached == null) {
+      return;
+    }
+    for (String entry : entries) {
+      if (!Files.exists(Path.of(entry))) {
+        CodeCache.materialize(cached);
+        if (archive != null) {
+          archive.discard(); // made with the jars' old dates: the JVM would refuse it
+        }
+        return;
+      }
+    }
   }
 
   /**

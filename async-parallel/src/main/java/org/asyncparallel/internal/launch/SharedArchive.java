@@ -155,6 +155,11 @@ final class SharedArchive {
     }
   }
 
+  /** Deletes the archive (its jars were put back, newer): the next worker records a new one. */
+  void discard() {
+    deleteQuietly(archive);
+  }
+
   /** The pid of the JVM assembling the archive now, or 0 if none. */
   long assemblerPid() {
     synchronized (assembly) {

@@ -103,7 +103,7 @@ public final class ProcessRuntime {
       Endpoint endpoint;
       try {
         LocalLauncher.requireJava(config.javaCommand());
-        launcher = new LocalLauncher(config.javaCommand(), config.workerJvmOptions(), workerClassPath());
+        launcher = localLauncher(config);
       } catch (RuntimeException e) {
         directory.close();
         throw new ParallelException("cannot start the runtime on machine '" + cluster.masterMachine() + "': "
@@ -128,26 +128,29 @@ public final class ProcessRuntime {
   }
 
   /**
-   * The local workers' class path: this process's class path as jars in the code cache (so that
-   * workers can share a class-data archive), or null (this process's own class path, as it is)
-   * when an entry cannot be read or the cache cannot be written.
+   * The launcher of local workers, on this process's class path as jars in the code cache (so that
+   * workers can share a class-data archive; a cached jar that goes later is put back), or on this
+   * process's own class path, as it is, when an entry cannot be read or the cache cannot be
+   * written.
    *
    * @throws ParallelException naming a class path entry that was deleted, moved or changed while
    *     this program ran: workers could not get the code this process runs
    */
-  private static List<String> workerClassPath() {
+  private static LocalLauncher localLauncher(Config config) {
     ClassPathBundle bundle;
     try {
       bundle = ClassPathBundle.ofThisProcess();
     } catch (ParallelException unreadable) {
-      return null;
+      return new LocalLauncher(config.javaCommand(), config.workerJvmOptions(), null);
     }
+    List<ClassPathBundle.Piece> pieces = bundle.requireComplete().pieces(); // names what has gone
     try {
-      return org.asyncparallel.internal.launch.CodeCache.materialize(bundle.requireComplete().pieces());
+      return new LocalLauncher(config.javaCommand(), config.workerJvmOptions(),
+          org.asyncparallel.internal.launch.CodeCache.materialize(pieces), pieces);
     } catch (ParallelException goneOrChanged) {
       throw goneOrChanged;
     } catch (IOException | RuntimeException e) {
-      return null;
+      return new LocalLauncher(config.javaCommand(), config.workerJvmOptions(), null);
     }
   }
 
