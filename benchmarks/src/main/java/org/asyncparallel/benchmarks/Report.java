@@ -552,8 +552,9 @@ final class Report {
               + "round trip). The task's own code is new to the worker: from the first class of the task's "
               + "code on, the logged worker still loaded %s classes over %s (`-Xlog:class+load`, in a "
               + "separate run at the end). Each run also makes the main process start "
-              + "a replacement worker: %s of children's CPU per run (a bare JVM round trip: %s), competing "
-              + "with the next run for the %d CPUs; the main process itself spent %s of CPU per run. A worker "
+              + "a replacement worker, once the run has ended (so that its boot does not compete with the run "
+              + "for the CPU): %s of children's CPU per run (a bare JVM round trip: %s) on %d CPUs; the main "
+              + "process itself spent %s of CPU per run. A worker "
               + "loads %s classes, %s of them outside any CDS archive (a bare JVM round trip: %s and %s).",
           show("lib.run"), Fmt.ratio(med("lib.run") / 3e-3), show("bare.jvmRt"), show("py.process_fork_start_join"),
           n("classes.afterTask"), t(v.getOrDefault("classes.afterTaskSeconds", Double.NaN)), t(med("cpu.run")), t(med("cpu.jvmRt")), m.nproc, t(med("rootcpu.run")), n("classes.worker.total"),
