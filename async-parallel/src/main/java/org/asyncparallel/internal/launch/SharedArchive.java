@@ -49,9 +49,30 @@ final class SharedArchive {
       String hash = CodeCache.sha256(key.getBytes(StandardCharsets.UTF_8)).substring(0, 24);
       boolean aot = Runtime.version().feature() >= 25
           && Path.of(java).equals(Path.of(System.getProperty("java.home"), "bin", "java"));
+      sweepStale(CodeCache.directory());
       return new SharedArchive(CodeCache.directory().resolve("workers-" + hash + (aot ? ".aot" : ".jsa")), aot);
     } catch (IOException e) {
       return null;
+    }
+  }
+
+  private static final java.util.regex.Pattern OWNED =
+      java.util.regex.Pattern.compile("workers-[0-9a-f]+\\.(aot|jsa)\\.([0-9]+)\\.(tmp|made)");
+  /**
+   * Deletes the recordings and half-made archives of processes that have died (a main process
+   * killed while its first worker recorded leaves them; their names carry its pid). Once per
+   * runtime: a listing of the cache directory.
+   */
+  static void sweepStale(Path cache) {
+    try (var files = Files.list(cache)) {
+      for (Path file : files.toList()) {
+        var m = OWNED.matcher(file.getFileName().toString());
+        if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(2))).isEmpty()) {
+          deleteQuietly(file);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // best effort: a leftover costs disk space only
     }
   }
 
