@@ -55,12 +55,7 @@ class ClusterFailureTest {
 
   @AfterEach
   void nothingLeftOnTheHosts() throws Exception {
-    try {
-      Parallel.shutdown().get(60, TimeUnit.SECONDS);
-    } catch (IllegalStateException notStarted) {
-      // the test's init failed, as it meant to
-    }
-    assertThat(net.awaitNoProcesses(15_000)).as("processes left on the hosts").isEmpty();
+    assertThat(net.shutDownAndAwaitNoProcesses()).as("processes left on the hosts").isEmpty();
     for (int i = 1; i <= 3; i++) {
       if (!Files.exists(Path.of("/run/netns/aptns" + i))) {
         net.inject("restart", i);

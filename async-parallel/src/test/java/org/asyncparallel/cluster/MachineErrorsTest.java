@@ -64,12 +64,7 @@ class MachineErrorsTest {
 
   @AfterEach
   void nothingLeftOnTheHosts() throws Exception {
-    try {
-      Parallel.shutdown().get(60, TimeUnit.SECONDS);
-    } catch (IllegalStateException notStarted) {
-      // the test's init failed, as it meant to
-    }
-    assertThat(net.awaitNoProcesses(15_000)).as("processes left on the hosts").isEmpty();
+    assertThat(net.shutDownAndAwaitNoProcesses()).as("processes left on the hosts").isEmpty();
   }
 
   private static Config config(int host) {

@@ -136,6 +136,19 @@ public final class TestNet implements AutoCloseable {
     return found;
   }
 
+  /**
+   * Shuts the runtime down if one runs (a test's {@code init} may have failed, as it meant to), then
+   * waits up to 15 s for every host to run nothing but sshd; returns what is left.
+   */
+  public List<String> shutDownAndAwaitNoProcesses() throws Exception {
+    try {
+      org.asyncparallel.Parallel.shutdown().get(60, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (IllegalStateException notStarted) {
+      // nothing to shut down
+    }
+    return awaitNoProcesses(15_000);
+  }
+
   /** Waits up to {@code millis} for every host to run nothing but sshd; returns what is left. */
   public List<String> awaitNoProcesses(long millis) throws Exception {
     long deadline = System.currentTimeMillis() + millis;
