@@ -6,8 +6,8 @@ import org.asyncparallel.internal.HandedFuture;
 import org.asyncparallel.internal.codec.Codec;
 
 /**
- * The future of a {@code Pool.submit}. The worker's answer reaches it on a worker's reader thread,
- * which must not run user code: it is handed over there and settled (decoded, completed) by the
+ * The future of a {@code Pool.submit}. The worker's answer reaches it on the I/O thread, which must
+ * not run user code: it is handed over there and settled (decoded, completed) by the
  * waiting caller or on the callback executor (see {@link HandedFuture}).
  */
 final class CallFuture extends HandedFuture<Object> {

@@ -14,7 +14,7 @@ import org.asyncparallel.internal.Threads;
  * The pool's {@code submit} calls: each waits until a worker is live, goes to the least busy one,
  * and is sent again if that worker ends before answering (at most {@link MapRun#MAX_ATTEMPTS}
  * workers). The first answer settles the future; a later one is dropped. A future is settled by
- * the thread waiting for it or on the callback executor, never on a worker's reader thread (see
+ * the thread waiting for it or on the callback executor, never on the I/O thread (see
  * {@link CallFuture}).
  *
  * <p>Guarded by {@code lock}: every mutable field, and the mutable fields of each

@@ -20,9 +20,10 @@ import org.asyncparallel.internal.codec.Codec;
  *
  * <p>All of its state is confined to one <em>driver</em> thread (the caller's, or for
  * {@code mapUnordered} a thread of the pool), which also reads the input. Other threads only
- * {@link #post} events: the workers' reader threads post answers and deaths, the pool posts its
- * breakage, the inbox posts consumption and closing. A worker's answers are always posted before
- * its death (one reader thread per worker), so a chunk is resent only if it was not answered;
+ * {@link #post} events: the I/O thread posts answers, the callback executor deaths, the pool its
+ * breakage, the inbox consumption and closing. A worker's answers are always posted before its
+ * death (its end is handed on only after its last reply was), so a chunk is resent only if it was
+ * not answered;
  * an answer for a chunk no longer outstanding is dropped all the same.
  *
  * <pre>

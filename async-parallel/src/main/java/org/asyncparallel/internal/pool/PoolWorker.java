@@ -10,22 +10,26 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.asyncparallel.Channel;
-import org.asyncparallel.ChannelClosedException;
 import org.asyncparallel.Spawned;
 import org.asyncparallel.internal.Threads;
+import org.asyncparallel.internal.codec.Codec;
+import org.asyncparallel.internal.runtime.RealChannel;
 
 /**
- * The pool's side of one pool worker: the channel to its hub, the future of its body, and the
- * thread {@code asyncparallel-pool-<n>-worker-<m>} that reads its replies.
+ * The pool's side of one pool worker: the channel to its hub and the future of its body.
  *
- * <p>The reader hands every reply to the {@link Listener} in arrival order and, last of all, once
- * the channel has ended, reports the worker's end: so everything a worker answered is seen before
- * its death. The worker's end is noticed either way: its channel ends (the process died, or its
+ * <p>The process's I/O thread hands every reply to the {@link Listener} in arrival order as it
+ * arrives (no reader thread per worker) and, last of all, once the channel has ended, the worker's
+ * end is reported (on the callback executor): so everything a worker answered is seen before its
+ * death. The worker's end is noticed either way: its channel ends (the process died, or its
  * body returned), or its body's future fails first (its machine was lost while the connection
  * stayed open), which closes the channel.
  */
 final class PoolWorker {
-  /** What the pool hears from a worker; called on the worker's reader thread. */
+  /**
+   * What the pool hears from a worker: replies on the I/O thread (so {@code onReply} must not block
+   * or run user code), its end on the callback executor.
+   */
   interface Listener {
     void onReply(PoolWorker worker, Reply reply);
 
@@ -60,10 +64,50 @@ final class PoolWorker {
     this.result = spawned.result();
   }
 
-  /** Says hello (the worker then runs its initializer) and starts reading its replies. */
+  /**
+   * Says hello (the worker then runs its initializer) and has its replies handed to the listener
+   * as they arrive, on the I/O thread (decoded there: they are the library's records, the user's
+   * values inside stay bytes), then its end, on the callback executor.
+   */
   void start(Listener listener) {
+    RealChannel.deliverTo(channel, new RealChannel.Arrivals() {
+      private boolean over; // the I/O thread's
+
+      @Override
+      public void onData(byte[] payload) {
+        if (over) {
+          return;
+        }
+        Reply reply;
+        try {
+          reply = (Reply) Codec.decode(payload, "a reply of " + describe());
+        } catch (RuntimeException e) {
+          giveUp(listener, "a reply could not be read (" + e.getMessage() + "); it was killed");
+          return;
+        }
+        try {
+          listener.onReply(PoolWorker.this, reply);
+        } catch (RuntimeException e) { // a bug: the worker's answers can no longer be trusted
+          giveUp(listener, "its reply " + reply.getClass().getSimpleName() + " could not be handled (" + e
+              + "); it was killed");
+        }
+      }
+
+      @Override
+      public void onEnd(String reason) {
+        if (!over) {
+          over = true;
+          Threads.CALLBACKS.execute(() -> ended(listener, "its connection ended (" + reason + ")"));
+        }
+      }
+
+      private void giveUp(Listener listener, String why) {
+        over = true;
+        kill();
+        Threads.CALLBACKS.execute(() -> listener.onEnd(PoolWorker.this, why));
+      }
+    });
     channel.write(new Request.Hello());
-    Threads.startPlatform(name, () -> read(listener));
     result.whenComplete((value, failure) -> channel.close());
   }
 
@@ -155,34 +199,6 @@ final class PoolWorker {
   String describe() {
     return "pool worker " + (pid > 0 ? "pid " + pid + " " : "")
         + (machine == null ? "on this machine" : "on machine " + machine);
-  }
-
-  private void read(Listener listener) {
-    while (true) {
-      Reply reply;
-      try {
-        reply = channel.read();
-      } catch (ChannelClosedException e) {
-        ended(listener, "its connection ended (" + e.getMessage() + ")");
-        return;
-      } catch (InterruptedException e) {
-        kill();
-        listener.onEnd(this, "its reader was interrupted; it was killed");
-        return;
-      } catch (RuntimeException e) {
-        kill();
-        listener.onEnd(this, "a reply could not be read (" + e.getMessage() + "); it was killed");
-        return;
-      }
-      try {
-        listener.onReply(this, reply);
-      } catch (RuntimeException e) { // a bug: the worker's answers can no longer be trusted
-        kill();
-        listener.onEnd(this, "its reply " + reply.getClass().getSimpleName() + " could not be handled (" + e
-            + "); it was killed");
-        return;
-      }
-    }
   }
 
   /**

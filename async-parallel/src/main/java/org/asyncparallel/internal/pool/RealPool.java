@@ -32,9 +32,10 @@ import org.asyncparallel.internal.runtime.ProcessRuntime;
  * lost, when one joins, and when the pool breaks or closes.
  *
  * <p>Threads: the callers' (a map's driver is its caller's thread, except for
- * {@code mapUnordered}, which gets a thread {@code asyncparallel-pool-<n>-map-<id>}); one reader
- * per worker ({@link PoolWorker}), which calls {@link #onReply} and {@link #onEnd}; the callback
- * executor, which completes {@code submit} futures and takes on replacement workers. The maps are
+ * {@code mapUnordered}, which gets a thread {@code asyncparallel-pool-<n>-map-<id>}); the process's
+ * I/O thread, which calls {@link #onReply} as each reply arrives (see {@link PoolWorker}); the
+ * callback executor, which calls {@link #onEnd}, completes {@code submit} futures and takes on
+ * replacement workers. The maps are
  * found in a concurrent map; everything else is guarded inside {@link Crew} and {@link Calls}.
  */
 public final class RealPool implements Pool, PoolWorker.Listener, Crew.Events {

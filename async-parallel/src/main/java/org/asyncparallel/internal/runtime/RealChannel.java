@@ -24,7 +24,7 @@ import org.asyncparallel.internal.wire.ProtocolException;
  * <p>Serializable as its hub's address only ({@link ChannelRef}): a copy connects anew, as a new
  * client, wherever it is used.
  */
-final class RealChannel<A, B> implements Channel<A, B> {
+public final class RealChannel<A, B> implements Channel<A, B> {
   @Serial
   private static final long serialVersionUID = 1L;
 
@@ -33,6 +33,18 @@ final class RealChannel<A, B> implements Channel<A, B> {
   private transient Connection connection; // guarded by this
   private transient ThreadPoolExecutor asyncReads; // guarded by this
   private transient volatile boolean closed;
+  private transient volatile Arrivals arrivals; // the library's own consumer, instead of the inbox
+
+  /**
+   * The library's own consumer of a channel's messages (a pool reads its workers' replies so): it
+   * gets each message's raw bytes on the I/O thread as it arrives, then the channel's end, and must
+   * not block or run user code.
+   */
+  public interface Arrivals {
+    void onData(byte[] payload);
+
+    void onEnd(String reason);
+  }
 
   @SuppressWarnings("unchecked")
   RealChannel(HubAddress address) {
@@ -80,17 +92,43 @@ final class RealChannel<A, B> implements Channel<A, B> {
           if (!(message instanceof Message.Data data)) {
             throw new ProtocolException("a hub may only send DATA, not " + message.getClass().getSimpleName());
           }
-          inbox.offer(data.payload());
+          Arrivals direct = arrivals;
+          if (direct != null) {
+            opened.consumed(data.payload().length);
+            direct.onData(data.payload());
+          } else {
+            inbox.offer(data.payload());
+          }
         }
 
         @Override
         public void onClosed(String reason) {
           runtime.channelEnded(opened);
-          inbox.finish("the channel to " + address + " has ended: " + reason);
+          String why = "the channel to " + address + " has ended: " + reason;
+          inbox.finish(why);
+          Arrivals direct = arrivals;
+          if (direct != null) {
+            direct.onEnd(why);
+          }
         }
       });
     }
     return connection;
+  }
+
+  /**
+   * Hands every message of this channel to {@code consumer} on the I/O thread instead of queueing it
+   * for {@link #read} (one thread hand-off less per message); then the channel's end. Call before
+   * the channel's first use.
+   */
+  public static void deliverTo(org.asyncparallel.Channel<?, ?> channel, Arrivals consumer) {
+    var real = (RealChannel<?, ?>) channel;
+    synchronized (real) {
+      if (real.connection != null) {
+        throw new IllegalStateException("the channel is in use already");
+      }
+      real.arrivals = consumer;
+    }
   }
 
   @Override
