@@ -156,14 +156,13 @@ final class MachinePool {
     return true;
   }
 
+  /** Takes the first waiting job that is not finished (finished ones are dropped); or null. */
   private Job nextWaiting() {
-    Job job;
-    while ((job = waiting.pollFirst()) != null) {
-      if (!job.isFinished()) {
-        return job;
-      }
+    Job job = firstWaiting();
+    if (job != null) {
+      waiting.pollFirst();
     }
-    return null;
+    return job;
   }
 
   private void idleEnded(Idle idle) {
@@ -212,8 +211,8 @@ final class MachinePool {
       worker = starter.create(id);
     } catch (IOException | RuntimeException e) {
       // refused, not died: nothing was started (or what was, is already gone)
-      failFirstWaiting(new Message.Rejected(0, (machine == null ? "the main process" : "machine " + machine)
-          + " cannot start a worker process: " + e.getMessage()));
+      failFirstWaiting((machine == null ? "the main process" : "machine " + machine)
+          + " cannot start a worker process: " + e.getMessage());
       return;
     }
     synchronized (this) {
@@ -271,18 +270,17 @@ final class MachinePool {
     return job;
   }
 
-  /** A worker could not be had: the first waiting job gets {@code reply}, as its own. */
-  private void failFirstWaiting(Message.Rejected reply) {
+  /** A worker could not be started at all: the first waiting job is rejected, saying why. */
+  private void failFirstWaiting(String reason) {
     Job job;
     synchronized (this) {
       deathsInARow = Math.max(deathsInARow, 1);
       job = nextWaiting();
     }
     if (job != null) {
-      job.finish(new Message.Rejected(job.id, reply.reason()));
+      job.finish(new Message.Rejected(job.id, reason));
     }
   }
-
 
   private void retireExtraSpares() {
     while (true) {
