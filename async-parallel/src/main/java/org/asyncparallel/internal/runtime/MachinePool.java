@@ -93,6 +93,11 @@ final class MachinePool {
     this.spares = spares;
   }
 
+  /** Why the machine can take no more workers (lost, shut down), or null while it can. */
+  String downReason() {
+    return downReason.get();
+  }
+
   /** Starts the spares, if none are there yet. */
   void startSpares() {
     replenish();

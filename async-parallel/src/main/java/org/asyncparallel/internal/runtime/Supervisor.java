@@ -42,6 +42,7 @@ final class Supervisor implements JobGateway {
   private final Map<Long, Job> jobs = new ConcurrentHashMap<>();
   private final Map<Long, WorkerHandle> processes = new ConcurrentHashMap<>();
   private final Map<String, RemoteMachine> machines = new ConcurrentHashMap<>();
+  /** Every machine's pool, this one's included. */
   private final Map<String, MachinePool> pools = new ConcurrentHashMap<>();
   private final ExecutorService launches = Executors.newSingleThreadExecutor(
       r -> Thread.ofPlatform().daemon().name("asyncparallel-launcher").unstarted(r));
@@ -67,6 +68,7 @@ final class Supervisor implements JobGateway {
         ((WorkerProcess) worker).sendBootstrap(new Bootstrap(settings, workerId, rootEndpoint));
       }
     }, () -> null, ids, launches, spares);
+    pools.put(settings.localMachine(), pool);
   }
 
   /** Starts the spare workers of this machine (in the background). */
@@ -81,20 +83,14 @@ final class Supervisor implements JobGateway {
       job.finish(new Message.Rejected(job.id, "the runtime is shutting down"));
       return job;
     }
-    if (machine.equals(settings.localMachine())) {
-      jobs.put(job.id, job);
-      pool.submit(job);
-      return job;
-    }
-    RemoteMachine remote = machines.get(machine);
-    MachinePool remotePool = pools.get(machine);
-    String down = remote == null || remotePool == null ? "machine '" + machine + "' has no agent" : remote.lostReason();
+    MachinePool target = pools.get(machine);
+    String down = target == null ? "machine '" + machine + "' has no agent" : target.downReason();
     if (down != null) {
       job.finish(new Message.Rejected(job.id, "cannot start a worker: " + down));
       return job;
     }
     jobs.put(job.id, job);
-    remotePool.submit(job);
+    target.submit(job);
     return job;
   }
 
@@ -130,11 +126,8 @@ final class Supervisor implements JobGateway {
 
   /** A worker said HELLO on a new authenticated connection. */
   void onHello(Connected connected, Message.Hello hello) {
-    if (pool.onHello(connected, hello)) {
-      return;
-    }
-    for (MachinePool remotePool : pools.values()) {
-      if (remotePool.onHello(connected, hello)) {
+    for (MachinePool machinePool : pools.values()) {
+      if (machinePool.onHello(connected, hello)) {
         return;
       }
     }
@@ -183,7 +176,6 @@ final class Supervisor implements JobGateway {
   @Override
   public CompletableFuture<Void> shutdown() {
     shuttingDown = true;
-    pool.close();
     pools.values().forEach(MachinePool::close);
     launches.shutdown();
     return CompletableFuture.runAsync(this::endEverything, Threads.CALLBACKS);
@@ -224,10 +216,10 @@ final class Supervisor implements JobGateway {
     }
   }
 
-  /** Pids of a worker machine's workers with no job yet (those whose pid is known). */
+  /** Pids of a machine's workers with no job yet (those whose pid is known). */
   Set<Long> idlePids(String machine) {
-    MachinePool remotePool = pools.get(machine);
-    return remotePool == null ? Set.of() : remotePool.idlePids();
+    MachinePool machinePool = pools.get(machine);
+    return machinePool == null ? Set.of() : machinePool.idlePids();
   }
 
   /**
