@@ -52,7 +52,9 @@ public final class LocalLauncher {
     this.entries = List.copyOf(entries);
     this.cached = cached == null ? null : List.copyOf(cached);
     this.classPath = String.join(File.pathSeparator, entries);
-    this.archive = SharedArchive.forClassPath(this.java, entries, this.userOptions);
+    List<String> vmOptions = new ArrayList<>(DEFAULT_OPTIONS);
+    vmOptions.addAll(this.userOptions);
+    this.archive = SharedArchive.forClassPath(this.java, entries, vmOptions);
   }
 
   /**
@@ -112,7 +114,7 @@ public final class LocalLauncher {
       throw LaunchFailure.of(e);
     }
     try {
-      return pumped(workerId, process, archiveOptions);
+      return pumped(workerId, process);
     } catch (RuntimeException | OutOfMemoryError e) {
       abandon(process);
       throw LaunchFailure.of(e);
@@ -120,17 +122,9 @@ public final class LocalLauncher {
   }
 
   /** Starts the output pumps of a started process (each a thread). */
-  private WorkerProcess pumped(long workerId, Process process, List<String> archiveOptions) {
-    String noise = null;
-    if (archive != null) {
-      List<String> vmOptions = new ArrayList<>(DEFAULT_OPTIONS);
-      vmOptions.addAll(userOptions);
-      vmOptions.addAll(List.of("-cp", classPath));
-      archive.started(process, archiveOptions, vmOptions);
-      noise = archive.noiseMarker(archiveOptions);
-    }
+  private WorkerProcess pumped(long workerId, Process process) {
     String tag = "worker-" + process.pid();
-    var stdout = OutputPump.start("stdout-" + tag, process.getInputStream(), () -> System.out, noise);
+    var stdout = OutputPump.start("stdout-" + tag, process.getInputStream(), () -> System.out);
     var stderr = OutputPump.start("stderr-" + tag, process.getErrorStream(), () -> System.err);
     return new WorkerProcess(workerId, process, stdout, stderr);
   }
@@ -159,11 +153,11 @@ public final class LocalLauncher {
   }
 
   /**
-   * The pid of a background JVM of the launcher's own (one assembling the workers' class archive
-   * after the first worker recorded it; it ends by itself within seconds), or 0 if none.
+   * The pid of a background JVM of the launcher's own (the training run of the workers' class
+   * archive, or the JVM assembling it; each ends by itself within seconds), or 0 if none.
    */
   public long backgroundPid() {
-    return archive == null ? 0 : archive.assemblerPid();
+    return archive == null ? 0 : archive.backgroundPid();
   }
 
   /** Kills a process that cannot be served, closes its pipes and reaps it (briefly). */

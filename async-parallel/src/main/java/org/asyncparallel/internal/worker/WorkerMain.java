@@ -98,7 +98,7 @@ public final class WorkerMain {
    * needs: Java serialization and the rebuilding of a serializable lambda (tens of milliseconds
    * of class loading when cold), so that its real task starts warm.
    */
-  private static void warmUp(ProcessRuntime runtime) {
+  static void warmUp(ProcessRuntime runtime) {
     try {
       int max = runtime.settings().maxFrameBytes();
       Task<Integer> probe = () -> 42;
@@ -116,7 +116,7 @@ public final class WorkerMain {
     }
   }
 
-  private static Message perform(ProcessRuntime runtime, Message.Assign assign) {
+  static Message perform(ProcessRuntime runtime, Message.Assign assign) {
     long id = assign.jobId();
     Object value;
     try {
