@@ -85,6 +85,42 @@ class MachineErrorsTest {
     net.exec(host, "umount " + CACHE);
   }
 
+  /**
+   * A worker machine's code cache keeps what a program uses and forgets what no program has used
+   * for a week (each build ships new jars): a second program with the same class path renews its
+   * jars' time, and a jar left from an old build is removed when the runtime starts there.
+   */
+  @Test
+  void aWorkerMachinesCacheKeepsTheJarsInUseAndForgetsThoseUnusedForAWeek() throws Exception {
+    net.exec(1, "rm -rf " + CACHE); // other tests' class paths leave their jars: start from this one's only
+    Parallel.init(config(1));
+    Parallel.shutdown().get(60, TimeUnit.SECONDS);
+    Path cache = net.tmpOf(1).resolve("asyncparallel-cache-0");
+    List<Path> jars;
+    try (Stream<Path> files = Files.list(cache)) {
+      jars = files.filter(f -> f.getFileName().toString().matches("[0-9a-f]{64}\\.jar")).toList();
+    }
+    assertThat(jars).isNotEmpty();
+    var weekAndMore = java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(java.time.Duration.ofDays(10)));
+    for (Path jar : jars) {
+      Files.setLastModifiedTime(jar, weekAndMore);
+    }
+    Path oldBuild = Files.writeString(cache.resolve("c".repeat(64) + ".jar"), "an old build's jar");
+    Files.setLastModifiedTime(oldBuild, weekAndMore);
+
+    Parallel.init(config(1));
+    try {
+      assertThat(Parallel.run(Where.on(net.host(1)), () -> 6 * 7).get(60, TimeUnit.SECONDS)).isEqualTo(42);
+    } finally {
+      Parallel.shutdown().get(60, TimeUnit.SECONDS);
+    }
+    var recently = java.time.Instant.now().minus(java.time.Duration.ofHours(1));
+    for (Path jar : jars) {
+      assertThat(Files.getLastModifiedTime(jar).toInstant()).as(jar + " in use").isAfter(recently);
+    }
+    assertThat(oldBuild).doesNotExist();
+  }
+
   /** The cache's entries on host i, as its ssh sessions see them. */
   private static List<String> cacheOn(int host) throws Exception {
     String listed = net.exec(host, "ls -A " + CACHE + " 2>/dev/null || true").trim();

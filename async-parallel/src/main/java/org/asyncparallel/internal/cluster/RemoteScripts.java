@@ -65,10 +65,15 @@ final class RemoteScripts {
         + "echo OK\n";
   }
 
-  /** Starts the agent JVM from the cache (which the probe made), with these jars (in class path order). */
+  /**
+   * Starts the agent JVM from the cache (which the probe made), with these jars (in class path
+   * order), first marking them used (their modification time: see {@code CodeCache.evictUnused}).
+   */
   static String agent(List<String> jars) {
     String classPath = jars.stream().map(j -> "$C/" + j).collect(Collectors.joining(":"));
+    String files = jars.stream().map(j -> "\"$C/" + j + "\"").collect(Collectors.joining(" "));
     return CACHE_DIR
+        + "touch -c " + files + " 2>/dev/null\n" // in use: kept by the cache's eviction of unused files
         + "exec java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss512k"
         + " -XX:+ExitOnOutOfMemoryError -cp \"" + classPath + "\" org.asyncparallel.internal.cluster.AgentMain\n";
   }

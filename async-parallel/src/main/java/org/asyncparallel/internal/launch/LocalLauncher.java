@@ -27,6 +27,8 @@ public final class LocalLauncher {
   private final List<String> entries;
   private final List<? extends CodeCache.Piece> cached;
   private final SharedArchive archive;
+  private static final long MARK_NANOS = TimeUnit.HOURS.toNanos(1);
+  private volatile long lastMarked = System.nanoTime(); // when the cached jars were last marked used
 
   /**
    * @param javaCommand the launcher, or null for the one running this process
@@ -140,6 +142,11 @@ public final class LocalLauncher {
   private void restoreCache() throws IOException {
     if (cached == null) {
       return;
+    }
+    long now = System.nanoTime();
+    if (now - lastMarked > MARK_NANOS) { // a long-running program keeps its jars from eviction
+      lastMarked = now;
+      entries.forEach(entry -> CodeCache.markUsed(Path.of(entry)));
     }
     for (String entry : entries) {
       if (!Files.exists(Path.of(entry))) {

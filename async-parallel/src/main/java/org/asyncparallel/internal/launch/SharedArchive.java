@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +38,8 @@ final class SharedArchive {
   private boolean trained; // a training run was started for the current jars, guarded by lock
   private int generation; // counts discards (jars put back): a run for older jars is not installed; lock
   private boolean closed; // guarded by lock
+  private static final long MARK_NANOS = TimeUnit.HOURS.toNanos(1);
+  private volatile long lastMarked = System.nanoTime() - MARK_NANOS - 1; // when options() last marked the archive used
 
   private SharedArchive(Path archive, boolean aot, String java, List<String> vmOptions) {
     this.archive = archive;
@@ -61,11 +64,13 @@ final class SharedArchive {
       String hash = CodeCache.sha256(key.getBytes(StandardCharsets.UTF_8)).substring(0, 24);
       boolean aot = Runtime.version().feature() >= 25
           && Path.of(java).equals(Path.of(System.getProperty("java.home"), "bin", "java"));
+      Path archive = CodeCache.directory().resolve("workers-" + hash + (aot ? ".aot" : ".jsa"));
+      CodeCache.markUsed(archive); // before the eviction of unused files
       sweepStale(CodeCache.directory());
+      CodeCache.evictUnused(CodeCache.directory(), Instant.now());
       List<String> options = new ArrayList<>(vmOptions);
       options.addAll(List.of("-cp", String.join(File.pathSeparator, classPath)));
-      return new SharedArchive(CodeCache.directory().resolve("workers-" + hash + (aot ? ".aot" : ".jsa")), aot,
-          java, options);
+      return new SharedArchive(archive, aot, java, options);
     } catch (IOException e) {
       return null;
     }
@@ -98,6 +103,11 @@ final class SharedArchive {
   List<String> options() {
     String quiet = aot ? "-Xlog:cds*=off,aot*=off" : "-Xlog:cds*=off";
     if (Files.isRegularFile(archive)) {
+      long now = System.nanoTime();
+      if (now - lastMarked > MARK_NANOS) { // a racy check: at worst marked twice
+        lastMarked = now;
+        CodeCache.markUsed(archive);
+      }
       return List.of((aot ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=") + archive, quiet);
     }
     train();
