@@ -63,9 +63,9 @@ class ClassSharingTest {
   }
 
   /**
-   * The archive is made by a training run of its own, so it comes even while the program's first
-   * worker lives on (the top of a deep cascade, a long task): later workers map it. The training
-   * run's output (the JVM's own lines about the recording) never reaches the user's.
+   * The archive comes even while the program's first worker (the one recording) lives on, the top
+   * of a deep cascade or a long task: a training run makes it, and later workers map it. What the
+   * recording JVMs say about it is not the user's output: it never reaches System.out.
    */
   @Test
   void workersRunFromCachedJarsAndLaterOnesMapTheSharedArchiveMadeWhileTheFirstWorkerLivesOn() throws Exception {

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.asyncparallel.ParallelException;
 import java.util.concurrent.TimeUnit;
 
@@ -116,7 +117,7 @@ public final class LocalLauncher {
       throw LaunchFailure.of(e);
     }
     try {
-      return pumped(workerId, process);
+      return pumped(workerId, process, archiveOptions);
     } catch (RuntimeException | OutOfMemoryError e) {
       abandon(process);
       throw LaunchFailure.of(e);
@@ -124,9 +125,14 @@ public final class LocalLauncher {
   }
 
   /** Starts the output pumps of a started process (each a thread). */
-  private WorkerProcess pumped(long workerId, Process process) {
+  private WorkerProcess pumped(long workerId, Process process, List<String> archiveOptions) {
+    String noise = null;
+    if (archive != null) {
+      archive.started(process, archiveOptions);
+      noise = archive.noiseMarker(archiveOptions);
+    }
     String tag = "worker-" + process.pid();
-    var stdout = OutputPump.start("stdout-" + tag, process.getInputStream(), () -> System.out);
+    var stdout = OutputPump.start("stdout-" + tag, process.getInputStream(), () -> System.out, noise);
     var stderr = OutputPump.start("stderr-" + tag, process.getErrorStream(), () -> System.err);
     return new WorkerProcess(workerId, process, stdout, stderr);
   }
@@ -160,11 +166,11 @@ public final class LocalLauncher {
   }
 
   /**
-   * The pid of a background JVM of the launcher's own (the training run of the workers' class
-   * archive, or the JVM assembling it; each ends by itself within seconds), or 0 if none.
+   * The pids of the launcher's own background JVMs now: the training run of the workers' class
+   * archive and the JVMs assembling it (each ends by itself within seconds).
    */
-  public long backgroundPid() {
-    return archive == null ? 0 : archive.backgroundPid();
+  public Set<Long> backgroundPids() {
+    return archive == null ? Set.of() : archive.backgroundPids();
   }
 
   /** Kills a process that cannot be served, closes its pipes and reaps it (briefly). */

@@ -20,17 +20,24 @@ public final class OutputPump {
 
   private final InputStream from;
   private final Supplier<PrintStream> to;
+  private final String hiddenLine; // a line containing it is not copied (the JVM's, not the user's)
   private final CountDownLatch ended = new CountDownLatch(1);
   private final byte[] tail = new byte[TAIL_BYTES];
   private int tailLength;
 
-  private OutputPump(InputStream from, Supplier<PrintStream> to) {
+  private OutputPump(InputStream from, Supplier<PrintStream> to, String hiddenLine) {
     this.from = from;
     this.to = to;
+    this.hiddenLine = hiddenLine;
   }
 
   public static OutputPump start(String name, InputStream from, Supplier<PrintStream> to) {
-    var pump = new OutputPump(from, to);
+    return start(name, from, to, null);
+  }
+
+  /** As {@link #start(String, InputStream, Supplier)}, leaving out lines that contain {@code hiddenLine}. */
+  public static OutputPump start(String name, InputStream from, Supplier<PrintStream> to, String hiddenLine) {
+    var pump = new OutputPump(from, to, hiddenLine);
     Threads.startPlatform(name, pump::run);
     return pump;
   }
@@ -77,7 +84,22 @@ public final class OutputPump {
       return;
     }
     PrintStream out = to.get();
-    out.write(bytes, 0, length);
+    if (hiddenLine == null) {
+      out.write(bytes, 0, length);
+    } else {
+      int start = 0;
+      while (start < length) {
+        int end = start;
+        while (end < length && bytes[end] != '\n') {
+          end++;
+        }
+        end = Math.min(end + 1, length);
+        if (!new String(bytes, start, end - start, StandardCharsets.UTF_8).contains(hiddenLine)) {
+          out.write(bytes, start, end - start);
+        }
+        start = end;
+      }
+    }
     out.flush();
   }
 

@@ -6,8 +6,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -15,26 +18,34 @@ import org.asyncparallel.internal.Threads;
 
 /**
  * A class-data-sharing archive of the workers' classes, so that a worker JVM maps the classes it
- * needs, already loaded and linked, instead of loading them from jars. When a class path has none
- * yet, a training run ({@code internal.worker.Training}: a JVM of its own that goes through a
- * worker's steps in about a second and exits) records one, to a file of its own, which is then
- * put in place; every worker started after that uses it (those started meanwhile run without).
- * On JDK 25 and later (the workers' JDK being this one) it is an AOT cache (JEP 483:
- * {@code -XX:AOTMode=record}, then {@code create}), which also keeps the lambdas' linkage; before,
- * a dynamic CDS archive ({@code -XX:ArchiveClassesAtExit}). One archive per JDK, class path and
- * JVM options, kept in the code cache. Needs a class path of jars only (CDS refuses directories):
- * without one, workers simply start without an archive. A stale or unusable archive is ignored by
- * the JVM, silently ({@code -Xlog:cds*=off}, {@code -Xlog:aot*=off}); a training run that fails is
- * not tried again by the same runtime.
+ * needs, already loaded and linked, instead of loading them from jars. On JDK 25 and later (the
+ * workers' JDK being this one) it is an AOT cache (JEP 483: {@code -XX:AOTMode=record}, then
+ * {@code create}), which also keeps the lambdas' linkage; before, a dynamic CDS archive
+ * ({@code -XX:ArchiveClassesAtExit}). One archive per JDK, class path and JVM options, kept in the
+ * code cache.
+ *
+ * <p>Two ways to make one, whichever ends first, each to a file of its own that is then put in
+ * place (a later one replaces an earlier one): the first worker started without an archive records
+ * one as it exits, so that the archive holds the classes of a real task too (the user's lambda and
+ * its linkage: a few milliseconds of every later {@code run}); and if that worker has not ended
+ * after {@link #TRAINING_AFTER}, a training run ({@code internal.worker.Training}, a JVM of its own
+ * that goes through a worker's steps in under a second) records one, since a program's first
+ * worker may live as long as the program (a deep cascade's top). Workers started meanwhile run
+ * without. Needs a class path of jars only (CDS refuses directories): without one, workers simply
+ * start without an archive. A stale or unusable archive is ignored by the JVM, silently
+ * ({@code -Xlog:cds*=off}, {@code -Xlog:aot*=off}).
  */
 final class SharedArchive {
   private static final String TRAINING = "org.asyncparallel.internal.worker.Training";
+  /** How long the recording worker may live before a training run makes the archive instead. */
+  static final Duration TRAINING_AFTER = Duration.ofSeconds(3);
   private final Path archive;
   private final boolean aot;
   private final String java;
   private final List<String> vmOptions; // the workers' JVM options and class path
   private final Object lock = new Object();
-  private Process running; // the training or assembling JVM now, guarded by lock
+  private final Set<Process> running = new HashSet<>(); // training, assembling; lock
+  private boolean recording; // a worker records for the current jars, guarded by lock
   private boolean trained; // a training run was started for the current jars, guarded by lock
   private int generation; // counts discards (jars put back): a run for older jars is not installed; lock
   private boolean closed; // guarded by lock
@@ -77,10 +88,10 @@ final class SharedArchive {
   }
 
   private static final Pattern OWNED =
-      Pattern.compile("workers-[0-9a-f]+\\.(aot|jsa)\\.([0-9]+)-[0-9]+\\.(tmp|made)");
+      Pattern.compile("workers-[0-9a-f]+\\.(aot|jsa)\\.([0-9]+)-[wt][0-9]+\\.(tmp|made)");
   /**
    * Deletes the recordings and half-made archives of processes that have died (a main process
-   * killed while its training run recorded leaves them; their names carry its pid). Once per
+   * killed while a worker or training run recorded leaves them; their names carry its pid). Once per
    * runtime: a listing of the cache directory.
    */
   static void sweepStale(Path cache) {
@@ -97,8 +108,8 @@ final class SharedArchive {
   }
 
   /**
-   * The archive options for the next worker: the archive's when it is in place; otherwise none,
-   * and the first call starts the training run that makes it.
+   * The archive options for the next worker: the archive's when it is in place; otherwise, for the
+   * first worker, the options that make it record one (see {@link #started}); otherwise none.
    */
   List<String> options() {
     String quiet = aot ? "-Xlog:cds*=off,aot*=off" : "-Xlog:cds*=off";
@@ -110,25 +121,78 @@ final class SharedArchive {
       }
       return List.of((aot ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=") + archive, quiet);
     }
-    train();
-    return List.of(quiet);
+    synchronized (lock) {
+      if (recording || closed) {
+        return List.of(quiet);
+      }
+      recording = true;
+      Path file = ownFile("w" + generation, "tmp");
+      return aot
+          ? List.of("-XX:AOTMode=record", "-XX:AOTConfiguration=" + file, quiet)
+          : List.of("-XX:ArchiveClassesAtExit=" + file, quiet);
+    }
   }
 
-  /** Starts the training run, once per runtime; its exit puts the archive in place. */
+  /**
+   * A line that the recording worker's JVM prints on its stdout and that is not the user's
+   * (JDK 25 announces {@code AOTConfiguration recorded: FILE} whatever the log settings), or null.
+   */
+  String noiseMarker(List<String> options) {
+    return aot ? recordingFileOf(options) == null ? null : "AOTConfiguration recorded: " + recordingFileOf(options) : null;
+  }
+
+  /**
+   * Called with each worker started with {@link #options()}: the recording one's exit puts its
+   * archive in place, and a training run starts if it lives longer than {@link #TRAINING_AFTER}.
+   */
+  void started(Process worker, List<String> options) {
+    String file = recordingFileOf(options);
+    if (file == null) {
+      return;
+    }
+    int jars = Integer.parseInt(file.replaceAll(".*-w([0-9]+)\\.tmp$", "$1"));
+    // off the JDK's process reaper: assembling an AOT cache takes a JVM run of its own
+    worker.onExit().thenRunAsync(() -> {
+      if (!install(worker, Path.of(file), jars)) {
+        train(); // it was killed before it could record, say
+      }
+    }, Threads.CALLBACKS);
+    Threads.TIMER.schedule(() -> {
+      if (worker.isAlive()) {
+        Threads.CALLBACKS.execute(this::train);
+      }
+    }, TRAINING_AFTER.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** The recording file named in a worker's archive options, or null if it does not record. */
+  private static String recordingFileOf(List<String> options) {
+    for (String option : options) {
+      if (option.startsWith("-XX:AOTConfiguration=")) {
+        return option.substring("-XX:AOTConfiguration=".length());
+      }
+      if (option.startsWith("-XX:ArchiveClassesAtExit=")) {
+        return option.substring("-XX:ArchiveClassesAtExit=".length());
+      }
+    }
+    return null;
+  }
+
+  /** Starts the training run, once for the current jars, unless the archive is there. */
   private void train() {
     Process process;
     int jars;
     synchronized (lock) {
-      if (trained || closed) {
+      if (trained || closed || Files.isRegularFile(archive)) {
         return;
       }
       trained = true;
       jars = generation;
       List<String> command = new ArrayList<>();
       command.add(java);
+      Path file = ownFile("t" + jars, "tmp");
       command.addAll(aot
-          ? List.of("-XX:AOTMode=record", "-XX:AOTConfiguration=" + ownFile(generation, "tmp"), "-Xlog:disable")
-          : List.of("-XX:ArchiveClassesAtExit=" + ownFile(generation, "tmp"), "-Xlog:disable"));
+          ? List.of("-XX:AOTMode=record", "-XX:AOTConfiguration=" + file, "-Xlog:disable")
+          : List.of("-XX:ArchiveClassesAtExit=" + file, "-Xlog:disable"));
       command.addAll(vmOptions);
       command.add(TRAINING);
       try {
@@ -140,50 +204,55 @@ final class SharedArchive {
       } catch (IOException e) {
         return; // workers start without an archive
       }
-      running = process;
+      running.add(process);
     }
-    // off the JDK's process reaper: assembling an AOT cache takes a JVM run of its own
-    process.onExit().thenRunAsync(() -> install(process, jars), Threads.CALLBACKS);
+    Path file = ownFile("t" + jars, "tmp");
+    process.onExit().thenRunAsync(() -> install(process, file, jars), Threads.CALLBACKS);
   }
 
-  /** A file of this process's training run for the given jars: its recording, or the half-made archive. */
-  private Path ownFile(int jars, String suffix) {
-    return archive.resolveSibling(archive.getFileName() + "." + ProcessHandle.current().pid() + "-" + jars + "." + suffix);
+  /** A file of this process's for the archive: a recording or a half-made archive. */
+  private Path ownFile(String maker, String suffix) {
+    return archive.resolveSibling(archive.getFileName() + "." + ProcessHandle.current().pid() + "-" + maker + "." + suffix);
   }
 
-  /** After the training run's exit (on a callback thread): puts the archive in place. */
-  private void install(Process training, int jars) {
-    Path recorded = ownFile(jars, "tmp");
-    Path made = ownFile(jars, "made");
+  /**
+   * After a recording JVM's exit (on a callback thread): puts the archive it recorded in place,
+   * unless the jars were put back since (the JVM would refuse it). False if it recorded nothing
+   * usable.
+   */
+  private boolean install(Process recorder, Path recorded, int jars) {
+    Path made = recorded.resolveSibling(recorded.getFileName().toString().replaceAll("\\.tmp$", ".made"));
     try {
-      closeQuietly(training);
-      if (training.exitValue() != 0 || !Files.isRegularFile(recorded) || Files.size(recorded) == 0) {
-        return; // killed, or a step failed: no archive this time
+      synchronized (lock) {
+        running.remove(recorder);
       }
+      closeQuietly(recorder);
+      if (!Files.isRegularFile(recorded) || Files.size(recorded) == 0) {
+        return false; // killed before its exit could record
+      }
+      Path result = recorded;
       if (aot) {
         assemble(recorded, made);
-        recorded = made;
+        result = made;
       }
       synchronized (lock) {
-        if (jars != generation) {
-          return; // made with jars that have since been put back: the JVM would refuse it
+        if (jars != generation || closed) {
+          return true; // nothing more to do for these jars
         }
-      }
-      if (Files.isRegularFile(recorded) && Files.size(recorded) > 0) {
-        Files.move(recorded, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        if (Files.isRegularFile(result) && Files.size(result) > 0) {
+          Files.move(result, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+          return true;
+        }
+        return false;
       }
     } catch (IOException e) {
-      // no archive this time
+      return false; // no archive from this one
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      return false;
     } finally {
-      deleteQuietly(ownFile(jars, "tmp"));
+      deleteQuietly(recorded);
       deleteQuietly(made);
-      synchronized (lock) {
-        if (running == training) {
-          running = null;
-        }
-      }
     }
   }
 
@@ -203,7 +272,7 @@ final class SharedArchive {
           .redirectOutput(ProcessBuilder.Redirect.DISCARD)
           .redirectError(ProcessBuilder.Redirect.DISCARD)
           .start();
-      running = process;
+      running.add(process);
     }
     try {
       process.getOutputStream().close();
@@ -213,6 +282,9 @@ final class SharedArchive {
     } finally {
       process.toHandle().destroyForcibly();
       process.waitFor();
+      synchronized (lock) {
+        running.remove(process);
+      }
     }
   }
 
@@ -224,19 +296,22 @@ final class SharedArchive {
     }
   }
 
-  /** Deletes the archive (its jars were put back, newer): a new training run makes another. */
+  /** Deletes the archive (its jars were put back, newer): the next worker records another. */
   void discard() {
     synchronized (lock) {
       deleteQuietly(archive);
       generation++;
+      recording = false;
       trained = false;
     }
   }
 
-  /** The pid of the JVM training for or assembling the archive now, or 0 if none. */
-  long backgroundPid() {
+  /** The pids of the JVMs training for or assembling the archive now. */
+  Set<Long> backgroundPids() {
     synchronized (lock) {
-      return running == null ? 0 : running.pid();
+      Set<Long> pids = new HashSet<>();
+      running.forEach(p -> pids.add(p.pid()));
+      return pids;
     }
   }
 
@@ -245,12 +320,12 @@ final class SharedArchive {
    * until that process has exited.
    */
   void close() {
-    Process process;
+    List<Process> processes;
     synchronized (lock) {
       closed = true;
-      process = running;
+      processes = List.copyOf(running);
     }
-    if (process != null) {
+    for (Process process : processes) {
       process.toHandle().destroyForcibly();
       try {
         process.waitFor(10, TimeUnit.SECONDS);

@@ -224,14 +224,12 @@ final class Supervisor implements JobGateway {
 
   /**
    * Pids of this machine's processes that belong to the runtime, not to a job: workers with no job
-   * yet (spares, and those still starting) and the JVM assembling the workers' class archive.
+   * yet (spares, and those still starting) and the JVMs training for and assembling the workers'
+   * class archive.
    */
   Set<Long> idlePids() {
     Set<Long> pids = pool.idlePids();
-    long assembler = launcher.backgroundPid();
-    if (assembler != 0) {
-      pids.add(assembler);
-    }
+    pids.addAll(launcher.backgroundPids());
     return pids;
   }
 }

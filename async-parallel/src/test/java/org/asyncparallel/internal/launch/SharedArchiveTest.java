@@ -13,9 +13,9 @@ class SharedArchiveTest {
   void recordingsOfDeadProcessesAreDeletedAndThoseOfLiveOnesKept(@TempDir Path cache) throws Exception {
     long dead = Long.MAX_VALUE / 2; // above any pid_max: never a live process
     long live = ProcessHandle.current().pid();
-    Path deadRecording = Files.createFile(cache.resolve("workers-0123abcd.aot." + dead + "-0.tmp"));
-    Path deadHalfMade = Files.createFile(cache.resolve("workers-0123abcd.aot." + dead + "-1.made"));
-    Path liveRecording = Files.createFile(cache.resolve("workers-0123abcd.aot." + live + "-0.tmp"));
+    Path deadRecording = Files.createFile(cache.resolve("workers-0123abcd.aot." + dead + "-w0.tmp"));
+    Path deadHalfMade = Files.createFile(cache.resolve("workers-0123abcd.aot." + dead + "-t1.made"));
+    Path liveRecording = Files.createFile(cache.resolve("workers-0123abcd.aot." + live + "-w0.tmp"));
     Path archive = Files.createFile(cache.resolve("workers-0123abcd.aot"));
     Path jar = Files.createFile(cache.resolve("0123abcd.jar"));
 
