@@ -264,6 +264,7 @@ public final class Connection {
       deliver(readAhead);
     }
     readAhead = null;
+    registeredKey = key;
     boolean flush;
     boolean close;
     lock.lock();
@@ -443,10 +444,10 @@ public final class Connection {
     updateInterest();
   }
 
-  /** On the I/O thread: what the selector watches follows the two flags. */
+  /** On the I/O thread: what the selector watches follows the flags. */
   private void updateInterest() {
     SelectionKey k = key;
-    int ops = (readPaused ? 0 : SelectionKey.OP_READ) | (writeWanted ? SelectionKey.OP_WRITE : 0);
+    int ops = (readPaused || direct ? 0 : SelectionKey.OP_READ) | (writeWanted ? SelectionKey.OP_WRITE : 0);
     if (k != null && k.isValid() && k.interestOps() != ops) {
       k.interestOps(ops);
     }
@@ -515,6 +516,18 @@ public final class Connection {
     if (ended.get()) {
       return;
     }
+    if (direct || !reading.tryLock()) { // waiting consumers read it (readWhile)
+      key.interestOpsAnd(~SelectionKey.OP_READ);
+      return;
+    }
+    try {
+      readInto(buffer);
+    } finally {
+      reading.unlock();
+    }
+  }
+
+  private void readInto(ByteBuffer buffer) {
     int n;
     try {
       n = socket.read(buffer);
@@ -557,6 +570,100 @@ public final class Connection {
     }
   }
 
+  // ---- reading by a waiting consumer
+
+  /**
+   * Held by whoever reads the socket and feeds the decoder: the I/O thread, or, once the link is
+   * {@link #direct}, the consumer thread waiting for its next message.
+   */
+  private final ReentrantLock reading = new ReentrantLock();
+  private volatile SelectionKey registeredKey; // the I/O thread's key, once registered
+  /**
+   * Set by the first consumer that waits in {@link #readWhile}: from then on the I/O thread no
+   * longer reads this socket (its key leaves OP_READ out); waiting consumers do.
+   */
+  private volatile boolean direct;
+  private volatile java.nio.channels.Selector directSelector; // for consumers to wait in; closed at the end
+  private static final ThreadLocal<ByteBuffer> DIRECT_BUFFERS =
+      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(64 * 1024));
+
+  /**
+   * Reads this connection's socket on the calling thread for as long as {@code waiting} holds:
+   * a thread about to wait for what this connection brings takes it from the socket itself, with
+   * no hand-off from the I/O thread (one thread wake-up per message instead of two). Frames go to
+   * the handler as the I/O thread would give them. The first call makes the link direct for good:
+   * after it, only consumers in this method read the socket, one at a time (a second waits for
+   * the first's turn to end, then reads if it still waits), so every wait must go through it.
+   * Returns false at once, having read nothing, on the I/O thread, before the link is registered,
+   * while reading is paused for backpressure, or once the link has ended: the I/O thread delivers.
+   *
+   * @param deadlineNanos when to stop waiting ({@code System.nanoTime()}; Long.MAX_VALUE: never)
+   * @throws InterruptedException if interrupted while waiting for another consumer's turn
+   */
+  public boolean readWhile(java.util.function.BooleanSupplier waiting, long deadlineNanos) throws InterruptedException {
+    SelectionKey k = registeredKey;
+    if (k == null || loop.inLoop() || ended.get() || readPaused) {
+      return false;
+    }
+    if (!waiting.getAsBoolean()) {
+      return true;
+    }
+    reading.lockInterruptibly();
+    try {
+      if (!direct) {
+        direct = true;
+        k.interestOpsAnd(~SelectionKey.OP_READ);
+      }
+      ByteBuffer buffer = DIRECT_BUFFERS.get();
+      while (waiting.getAsBoolean() && !ended.get() && !readPaused && !Thread.currentThread().isInterrupted()) {
+        buffer.clear();
+        int n = socket.read(buffer);
+        if (n > 0) {
+          buffer.flip();
+          deliver(buffer);
+        } else if (n < 0) {
+          end(decoder.atBoundary() ? "the peer closed the connection"
+              : "connection lost: the peer closed it inside a frame");
+        } else {
+          java.nio.channels.Selector own = directSelector;
+          if (own == null) {
+            own = java.nio.channels.Selector.open();
+            socket.register(own, SelectionKey.OP_READ);
+            directSelector = own;
+            if (ended.get()) {
+              own.close();
+            }
+          }
+          long left = deadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE : deadlineNanos - System.nanoTime();
+          if (left <= 0) {
+            break;
+          }
+          own.select(Math.max(1, Math.min(50, left / 1_000_000))); // then looks at waiting again
+          own.selectedKeys().clear();
+        }
+      }
+    } catch (IOException e) {
+      end("connection lost: " + e.getMessage());
+    } catch (java.nio.channels.CancelledKeyException | java.nio.channels.ClosedSelectorException e) {
+      // the connection ended meanwhile
+    } finally {
+      reading.unlock();
+    }
+    return true;
+  }
+
+  /** Closes the consumers' selector (at the end), which lets the socket's descriptor go. */
+  private void closeDirectSelector() {
+    java.nio.channels.Selector own = directSelector;
+    if (own != null) {
+      try {
+        own.close();
+      } catch (IOException ignored) {
+        // nothing more to do
+      }
+    }
+  }
+
   // ---- ending
 
   private void end(String reason) {
@@ -584,6 +691,7 @@ public final class Connection {
     if (s != null) {
       Connected.closeQuietly(s);
     }
+    closeDirectSelector();
     loop.execute(() -> {
       if (key != null) {
         key.cancel();

@@ -86,6 +86,7 @@ public final class RealChannel<A, B> implements Channel<A, B> {
       }, settings.dataBuffering());
       Connection opened = connection;
       runtime.channelOpened(opened);
+      inbox.readDirectlyFrom(opened::readWhile); // a waiting reader takes its messages from the socket
       connection.start(new Connection.Handler() {
         @Override
         public void onMessage(Message message) throws IOException {

@@ -7,6 +7,7 @@ import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Spliterator;
 import java.util.Spliterators;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
@@ -37,6 +38,8 @@ public final class RealInbox<R, T> implements Inbox<T> {
   private final ArrayDeque<R> items = new ArrayDeque<>();
   private final Function<R, T> decode;
   private String endReason;
+  private volatile boolean idle = true; // empty and not ended: a taker would wait; written under lock
+  private volatile DirectReader reader; // set when a taker reads the source's socket itself
 
   public RealInbox(Function<R, T> decode) {
     this.decode = decode;
@@ -50,6 +53,7 @@ public final class RealInbox<R, T> implements Inbox<T> {
         return false;
       }
       items.addLast(item);
+      idle = false;
       notEmpty.signal();
       return true;
     } finally {
@@ -62,6 +66,7 @@ public final class RealInbox<R, T> implements Inbox<T> {
     lock.lock();
     try {
       items.addFirst(item);
+      idle = false;
       notEmpty.signal();
     } finally {
       lock.unlock();
@@ -73,6 +78,7 @@ public final class RealInbox<R, T> implements Inbox<T> {
     lock.lock();
     try {
       items.removeIf(filter);
+      idle = items.isEmpty() && endReason == null;
     } finally {
       lock.unlock();
     }
@@ -85,6 +91,7 @@ public final class RealInbox<R, T> implements Inbox<T> {
       if (endReason == null) {
         endReason = reason;
       }
+      idle = false;
       notEmpty.signalAll();
     } finally {
       lock.unlock();
@@ -99,45 +106,85 @@ public final class RealInbox<R, T> implements Inbox<T> {
         endReason = "closed";
       }
       items.clear();
+      idle = false;
       notEmpty.signalAll();
     } finally {
       lock.unlock();
     }
   }
 
+  /**
+   * The items' source, read by a taker itself while it waits (a channel's socket): see
+   * {@code Connection.readWhile}.
+   */
+  @FunctionalInterface
+  interface DirectReader {
+    /**
+     * Reads the source on the calling thread while {@code waiting} holds, until the deadline
+     * ({@code System.nanoTime()}); false if it could not (then the source's own thread delivers).
+     */
+    boolean readWhile(java.util.function.BooleanSupplier waiting, long deadlineNanos) throws InterruptedException;
+  }
+
+  /** From now on, a taker that finds the inbox empty reads the source itself. */
+  void readDirectlyFrom(DirectReader reader) {
+    this.reader = reader;
+  }
+
   /** Takes the next raw item, without decoding it. */
   R takeRaw() throws InterruptedException {
-    lock.lockInterruptibly();
-    try {
-      while (items.isEmpty()) {
+    R item = pollRaw(Long.MAX_VALUE);
+    return item;
+  }
+
+  /** The next raw item within {@code nanos} (at most), or null on timeout. */
+  R pollRaw(long nanos) throws InterruptedException {
+    long deadline = nanos >= Long.MAX_VALUE / 4 ? Long.MAX_VALUE : System.nanoTime() + nanos;
+    while (true) {
+      DirectReader source;
+      lock.lockInterruptibly();
+      try {
+        if (!items.isEmpty()) {
+          R item = items.pollFirst();
+          idle = items.isEmpty() && endReason == null;
+          return item;
+        }
         if (endReason != null) {
           throw new ChannelClosedException(endReason);
         }
-        notEmpty.await();
+        long left = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
+        if (left <= 0) {
+          return null;
+        }
+        source = reader;
+        if (source == null) {
+          if (left == Long.MAX_VALUE) {
+            notEmpty.await();
+          } else {
+            notEmpty.awaitNanos(left);
+          }
+          continue;
+        }
+      } finally {
+        lock.unlock();
       }
-      return items.pollFirst();
-    } finally {
-      lock.unlock();
+      // read the source here, without the lock (its frames come back through offer)
+      if (!source.readWhile(this::isIdle, deadline)) {
+        lock.lockInterruptibly();
+        try { // the source's own thread delivers for now (not yet registered, or paused): look again soon
+          if (items.isEmpty() && endReason == null) {
+            notEmpty.awaitNanos(TimeUnit.MILLISECONDS.toNanos(10));
+          }
+        } finally {
+          lock.unlock();
+        }
+      }
     }
   }
 
-  /** The next raw item within {@code nanos}, or null on timeout. */
-  R pollRaw(long nanos) throws InterruptedException {
-    lock.lockInterruptibly();
-    try {
-      while (items.isEmpty()) {
-        if (endReason != null) {
-          throw new ChannelClosedException(endReason);
-        }
-        if (nanos <= 0) {
-          return null;
-        }
-        nanos = notEmpty.awaitNanos(nanos);
-      }
-      return items.pollFirst();
-    } finally {
-      lock.unlock();
-    }
+  /** True while a taker would wait: nothing queued and not ended (read without the lock). */
+  boolean isIdle() {
+    return idle;
   }
 
   @Override
