@@ -615,7 +615,7 @@ public final class Connection {
         k.interestOpsAnd(~SelectionKey.OP_READ);
       }
       ByteBuffer buffer = DIRECT_BUFFERS.get();
-      while (waiting.getAsBoolean() && !ended.get() && !readPaused && !Thread.currentThread().isInterrupted()) {
+      while (direct && waiting.getAsBoolean() && !ended.get() && !readPaused && !Thread.currentThread().isInterrupted()) {
         buffer.clear();
         int n = socket.read(buffer);
         if (n > 0) {
@@ -648,8 +648,31 @@ public final class Connection {
       // the connection ended meanwhile
     } finally {
       reading.unlock();
+      if (!direct) { // handed back meanwhile (undirect): the I/O thread watches the socket again
+        loop.execute(this::updateInterest);
+      }
     }
     return true;
+  }
+
+  /** Makes a consumer waiting in {@link #readWhile} look at its condition again now. */
+  public void wakeDirect() {
+    java.nio.channels.Selector own = directSelector;
+    if (own != null) {
+      own.wakeup();
+    }
+  }
+
+  /**
+   * Hands reading back to the I/O thread (a hub got a second client: one consumer cannot wait on
+   * two sockets); a consumer reading now stops. {@link #readWhile} makes it direct again.
+   */
+  public void undirect() {
+    if (direct) {
+      direct = false;
+      wakeDirect();
+      loop.execute(this::updateInterest);
+    }
   }
 
   /** Closes the consumers' selector (at the end), which lets the socket's descriptor go. */

@@ -86,7 +86,18 @@ public final class RealChannel<A, B> implements Channel<A, B> {
       }, settings.dataBuffering());
       Connection opened = connection;
       runtime.channelOpened(opened);
-      inbox.readDirectlyFrom(opened::readWhile); // a waiting reader takes its messages from the socket
+      inbox.readDirectlyFrom(new RealInbox.DirectReader() { // a waiting reader takes its messages from the socket
+        @Override
+        public boolean readWhile(java.util.function.BooleanSupplier waiting, long deadlineNanos)
+            throws InterruptedException {
+          return opened.readWhile(waiting, deadlineNanos);
+        }
+
+        @Override
+        public void wakeUp() {
+          opened.wakeDirect();
+        }
+      });
       connection.start(new Connection.Handler() {
         @Override
         public void onMessage(Message message) throws IOException {

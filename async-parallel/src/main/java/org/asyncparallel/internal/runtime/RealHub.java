@@ -51,6 +51,50 @@ final class RealHub<A, B> implements Hub<A, B> {
   RealHub(HubHost host, HubAddress address) {
     this.host = host;
     this.address = address;
+    events.readDirectlyFrom(new SoleClientReader());
+  }
+
+  /**
+   * While the hub has exactly one client (a spawned worker talking to its parent, a pool worker),
+   * a taker waiting for its next event reads that client's socket itself; with more, the I/O
+   * thread reads them all.
+   */
+  private final class SoleClientReader implements RealInbox.DirectReader {
+    private volatile Connection reading;
+
+    @Override
+    public boolean readWhile(java.util.function.BooleanSupplier waiting, long deadlineNanos) throws InterruptedException {
+      Connection only = soleClient();
+      if (only == null) {
+        return false;
+      }
+      reading = only;
+      try {
+        boolean read = only.readWhile(waiting, deadlineNanos);
+        if (soleClient() != only) {
+          only.undirect(); // a client came or went meanwhile
+        }
+        return read;
+      } finally {
+        reading = null;
+      }
+    }
+
+    @Override
+    public void wakeUp() {
+      Connection c = reading;
+      if (c != null) {
+        c.wakeDirect();
+      }
+    }
+  }
+
+  private Connection soleClient() {
+    if (clients.size() != 1) {
+      return null;
+    }
+    var all = clients.values().iterator();
+    return all.hasNext() ? all.next() : null;
   }
 
   HubAddress address() {
@@ -137,6 +181,9 @@ final class RealHub<A, B> implements Hub<A, B> {
         host.settings().dataBuffering());
     connection.send(new Message.Attached(client.value()));
     clients.put(client, connection);
+    if (clients.size() > 1) {
+      clients.values().forEach(Connection::undirect); // one taker cannot wait on two sockets
+    }
     enqueueMembership(new HubEvent.Connect<>(client));
     connection.start(new Connection.Handler() {
       @Override

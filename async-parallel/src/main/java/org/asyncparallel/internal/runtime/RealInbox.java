@@ -40,6 +40,7 @@ public final class RealInbox<R, T> implements Inbox<T> {
   private String endReason;
   private volatile boolean idle = true; // empty and not ended: a taker would wait; written under lock
   private volatile DirectReader reader; // set when a taker reads the source's socket itself
+  private volatile Thread directTaker; // the taker reading the source now, if any
 
   public RealInbox(Function<R, T> decode) {
     this.decode = decode;
@@ -55,10 +56,11 @@ public final class RealInbox<R, T> implements Inbox<T> {
       items.addLast(item);
       idle = false;
       notEmpty.signal();
-      return true;
     } finally {
       lock.unlock();
     }
+    wakeDirectTaker();
+    return true;
   }
 
   /** Puts an item back at the head (a read whose future was cancelled after it took the item). */
@@ -71,6 +73,7 @@ public final class RealInbox<R, T> implements Inbox<T> {
     } finally {
       lock.unlock();
     }
+    wakeDirectTaker();
   }
 
   /** Drops the queued items that match. */
@@ -96,6 +99,7 @@ public final class RealInbox<R, T> implements Inbox<T> {
     } finally {
       lock.unlock();
     }
+    wakeDirectTaker();
   }
 
   @Override
@@ -111,19 +115,31 @@ public final class RealInbox<R, T> implements Inbox<T> {
     } finally {
       lock.unlock();
     }
+    wakeDirectTaker();
   }
 
   /**
    * The items' source, read by a taker itself while it waits (a channel's socket): see
    * {@code Connection.readWhile}.
    */
-  @FunctionalInterface
   interface DirectReader {
     /**
      * Reads the source on the calling thread while {@code waiting} holds, until the deadline
      * ({@code System.nanoTime()}); false if it could not (then the source's own thread delivers).
      */
     boolean readWhile(java.util.function.BooleanSupplier waiting, long deadlineNanos) throws InterruptedException;
+
+    /** Makes a taker waiting in {@link #readWhile} look at its condition again now. */
+    void wakeUp();
+  }
+
+  /** An item or the end came from elsewhere than the taker reading the source: let it see. */
+  private void wakeDirectTaker() {
+    Thread taker = directTaker;
+    DirectReader source = reader;
+    if (taker != null && source != null && taker != Thread.currentThread()) {
+      source.wakeUp();
+    }
   }
 
   /** From now on, a taker that finds the inbox empty reads the source itself. */
@@ -169,11 +185,19 @@ public final class RealInbox<R, T> implements Inbox<T> {
         lock.unlock();
       }
       // read the source here, without the lock (its frames come back through offer)
-      if (!source.readWhile(this::isIdle, deadline)) {
+      boolean read;
+      directTaker = Thread.currentThread();
+      try {
+        read = source.readWhile(this::isIdle, deadline);
+      } finally {
+        directTaker = null;
+      }
+      if (!read) {
         lock.lockInterruptibly();
-        try { // the source's own thread delivers for now (not yet registered, or paused): look again soon
+        try { // the source's own thread delivers for now (not yet registered, or paused, or shared)
           if (items.isEmpty() && endReason == null) {
-            notEmpty.awaitNanos(TimeUnit.MILLISECONDS.toNanos(10));
+            notEmpty.awaitNanos(Math.min(TimeUnit.MILLISECONDS.toNanos(50),
+                deadline == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(0, deadline - System.nanoTime())));
           }
         } finally {
           lock.unlock();
