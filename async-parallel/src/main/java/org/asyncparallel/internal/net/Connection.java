@@ -627,11 +627,10 @@ public final class Connection {
         } else {
           java.nio.channels.Selector own = directSelector;
           if (own == null) {
-            own = java.nio.channels.Selector.open();
-            socket.register(own, SelectionKey.OP_READ);
-            directSelector = own;
-            if (ended.get()) {
-              own.close();
+            own = openDirectSelector();
+            if (own == null) { // no descriptor for it (the process has used up its own): the I/O thread reads
+              direct = false;
+              return false;
             }
           }
           long left = deadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE : deadlineNanos - System.nanoTime();
@@ -653,6 +652,30 @@ public final class Connection {
       }
     }
     return true;
+  }
+
+  /** The consumers' selector, registered for this socket; null if the system refuses one. */
+  private java.nio.channels.Selector openDirectSelector() throws IOException {
+    java.nio.channels.Selector own;
+    try {
+      own = java.nio.channels.Selector.open();
+    } catch (IOException e) {
+      return null;
+    }
+    try {
+      socket.register(own, SelectionKey.OP_READ);
+    } catch (IOException | RuntimeException e) {
+      own.close();
+      if (ended.get() || e instanceof java.nio.channels.ClosedChannelException) {
+        throw e instanceof IOException io ? io : new IOException(e);
+      }
+      return null;
+    }
+    directSelector = own;
+    if (ended.get()) {
+      own.close();
+    }
+    return own;
   }
 
   /** Makes a consumer waiting in {@link #readWhile} look at its condition again now. */
