@@ -442,9 +442,11 @@ public final class PoolBench {
     out.append('\n');
     out.append("""
         A `submit` round trip is a channel round trip to the worker's hub (last row: the floor), plus \
-        one hand-off from the pool's reader thread to the waiting caller and the serialization of \
-        the task (a lambda), the call's record and the result on both sides; an RMI call writes and \
-        reads its socket on the calling thread.
+        the serialization of the task (a lambda), the call's record and the result on both sides, \
+        and one hand-off more than a channel round trip: the worker reads its socket itself while \
+        it waits (as a channel reader does), but the pool's replies are read by the I/O thread, \
+        which hands each to its waiting caller (callers of `submit` and `map` share a worker's \
+        socket). An RMI call writes and reads its socket on the calling thread.
 
         """);
     for (String note : notes) {

@@ -620,15 +620,14 @@ final class Report {
     double raw = med("raw.uds.rt");
     double lib = med("lib.rt");
     return String.format("a raw ping-pong wakes two threads per round trip (each side's reader is its "
-            + "consumer); a library round trip wakes four: on each side the process's one I/O thread "
-            + "(`asyncparallel-io`, a selector over all its connections) reads the socket, cuts the frame "
-            + "and queues the message in the inbox, and the consumer (the hub body's thread, then the "
-            + "caller) wakes to take and decode it. Writes no longer cross a thread: on an idle channel the "
-            + "caller writes the frame itself. Each wake-up of a parked thread costs a few microseconds "
-            + "here; the library's extra %s per round trip (%s vs %s) is mostly those two extra wake-ups, "
-            + "plus framing, the selector and the short-form encoding (a tag and a copy for a `byte[]`). "
-            + "Reading the socket on the consumer's own thread when it is the only reader would remove "
-            + "them; that is the next step.",
+            + "consumer), and so does the library's since session 4: a thread waiting in `read` (or a hub's "
+            + "taker while the hub has one client) reads its socket itself instead of being handed each "
+            + "message by the process's I/O thread, and a writer on an idle link writes the frame itself. "
+            + "The library's extra %s per round trip (%s vs %s) is its work per message on both sides: "
+            + "framing, the short-form encoding (a tag and a copy for a `byte[]`) and decoding, the inbox "
+            + "(a lock and a queue), and a reader that waits in a selector (epoll) rather than in a "
+            + "blocking read; on this VM a wake-up that crosses CPUs costs tens of microseconds, which "
+            + "makes the ratio swing between runs.",
         t(lib - raw), show("lib.rt"), t(raw));
   }
 
