@@ -7,9 +7,8 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.asyncparallel.testing.LocalRuntime;
 import org.asyncparallel.testing.NoLeftoverProcesses;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -20,19 +19,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * reaches one of them, and the ways a wait ends (a message, a close, an interrupt, a second
  * client, a timeout) end it.
  */
-@ExtendWith(NoLeftoverProcesses.class)
+@ExtendWith({NoLeftoverProcesses.class, LocalRuntime.class})
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class DirectReadTest {
-  @BeforeAll
-  static void init() {
-    Parallel.init();
-  }
-
-  @AfterAll
-  static void shutdown() {
-    Parallel.shutdown().join();
-  }
-
   /** A worker that echoes every message back to its sender until it gets "stop". */
   private static Spawned<String, String, Integer> echo() throws Exception {
     return Parallel.<String, String, Integer>spawn(hub -> {

@@ -8,28 +8,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.asyncparallel.testing.LocalRuntime;
 import org.asyncparallel.testing.NoLeftoverProcesses;
 import org.asyncparallel.testing.Serialization;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Hubs and channels between real processes, with the semantics of hub.mli and channel.mli. */
-@ExtendWith(NoLeftoverProcesses.class)
+@ExtendWith({NoLeftoverProcesses.class, LocalRuntime.class})
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class HubChannelTest {
-  @BeforeAll
-  static void init() {
-    Parallel.init();
-  }
-
-  @AfterAll
-  static void shutdown() {
-    Parallel.shutdown().join();
-  }
-
   @Test
   void eventsComeConnectThenDataInOrderThenDisconnect() throws Exception {
     try (Hub<Integer, String> hub = Parallel.hub()) {

@@ -20,10 +20,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.asyncparallel.internal.pool.ProgressBar;
+import org.asyncparallel.testing.LocalRuntime;
 import org.asyncparallel.testing.NoLeftoverProcesses;
 import org.asyncparallel.testing.Processes;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -34,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * failures; workers killed, halted and replaced mid-map; bounded memory for an endless input;
  * the initializer; progress; configuration errors; close.
  */
-@ExtendWith(NoLeftoverProcesses.class)
+@ExtendWith({NoLeftoverProcesses.class, LocalRuntime.class})
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class PoolTest {
   record Word(String text, int length) implements java.io.Serializable {}
@@ -45,16 +44,6 @@ class PoolTest {
   static final class State {
     static int initialized;
     static String loadedBy;
-  }
-
-  @BeforeAll
-  static void init() {
-    Parallel.init();
-  }
-
-  @AfterAll
-  static void shutdown() {
-    Parallel.shutdown().join();
   }
 
   static List<Integer> range(int n) {

@@ -11,32 +11,21 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.asyncparallel.testing.LocalRuntime;
 import org.asyncparallel.testing.NoLeftoverProcesses;
 import org.asyncparallel.testing.Processes;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Parallel.run: results, every kind of failure, cancel; each in a real worker JVM. */
-@ExtendWith(NoLeftoverProcesses.class)
+@ExtendWith({NoLeftoverProcesses.class, LocalRuntime.class})
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RunTest {
   record Point(int x, int y) implements java.io.Serializable {}
 
   static final class NotSerializable {}
-
-  @BeforeAll
-  static void init() {
-    Parallel.init();
-  }
-
-  @AfterAll
-  static void shutdown() {
-    Parallel.shutdown().join();
-  }
 
   private static Throwable failureOf(CompletableFuture<?> future) {
     assertThatThrownBy(future::get).isInstanceOf(ExecutionException.class);

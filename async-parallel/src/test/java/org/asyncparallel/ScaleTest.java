@@ -7,10 +7,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.asyncparallel.testing.LocalRuntime;
 import org.asyncparallel.testing.NoLeftoverProcesses;
 import org.asyncparallel.testing.Serialization;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -19,20 +18,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * A hub with a thousand connected clients: every one is served, and neither side pays a thread
  * per connection (each process has one I/O thread however many connections it holds).
  */
-@ExtendWith(NoLeftoverProcesses.class)
+@ExtendWith({NoLeftoverProcesses.class, LocalRuntime.class})
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class ScaleTest {
   private static final int CLIENTS = 1_000;
-
-  @BeforeAll
-  static void init() {
-    Parallel.init();
-  }
-
-  @AfterAll
-  static void shutdown() {
-    Parallel.shutdown().join();
-  }
 
   /** A hub that answers "threads" with its process's live thread count, and echoes numbers. */
   private static Object serve(Hub<Object, Object> hub) {
