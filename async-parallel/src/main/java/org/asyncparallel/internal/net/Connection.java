@@ -740,7 +740,7 @@ public final class Connection {
     closeDirectSelector();
     loop.execute(() -> {
       if (key != null) {
-        key.cancel();
+        loop.cancel(key);
       }
       dispatchClosed();
     });

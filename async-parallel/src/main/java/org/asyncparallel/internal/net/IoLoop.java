@@ -59,6 +59,14 @@ final class IoLoop {
     }
   }
 
+  private boolean cancelled; // a key was cancelled since the last select (I/O thread only)
+
+  /** Stops watching a socket (its connection ended). Call on the I/O thread. */
+  void cancel(SelectionKey key) {
+    key.cancel();
+    cancelled = true;
+  }
+
   /** Registers a connection's socket (non-blocking) for reads. Call on the I/O thread. */
   SelectionKey register(Connection connection) throws IOException {
     var channel = connection.socket();
@@ -79,6 +87,17 @@ final class IoLoop {
           task.run();
         } catch (RuntimeException e) {
           // a task belongs to one connection, which ends itself on failure
+        }
+      }
+      if (cancelled) {
+        // a closed socket's descriptor is released only when its key leaves the selector, at a
+        // select: do it now, not whenever the next event comes (a link read by its consumer
+        // brings none here)
+        cancelled = false;
+        try {
+          selector.selectNow(this::ready);
+        } catch (IOException | RuntimeException e) {
+          // as above
         }
       }
     }
