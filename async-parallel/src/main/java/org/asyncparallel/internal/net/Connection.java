@@ -2,7 +2,11 @@ package org.asyncparallel.internal.net;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.List;
@@ -12,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import org.asyncparallel.ChannelClosedException;
 import org.asyncparallel.ParallelException;
 import org.asyncparallel.internal.Threads;
@@ -583,7 +588,7 @@ public final class Connection {
    * longer reads this socket (its key leaves OP_READ out); waiting consumers do.
    */
   private volatile boolean direct;
-  private volatile java.nio.channels.Selector directSelector; // for consumers to wait in; closed at the end
+  private volatile Selector directSelector; // for consumers to wait in; closed at the end
   private static final ThreadLocal<ByteBuffer> DIRECT_BUFFERS =
       ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(64 * 1024));
 
@@ -600,7 +605,7 @@ public final class Connection {
    * @param deadlineNanos when to stop waiting ({@code System.nanoTime()}; Long.MAX_VALUE: never)
    * @throws InterruptedException if interrupted while waiting for another consumer's turn
    */
-  public boolean readWhile(java.util.function.BooleanSupplier waiting, long deadlineNanos) throws InterruptedException {
+  public boolean readWhile(BooleanSupplier waiting, long deadlineNanos) throws InterruptedException {
     SelectionKey k = registeredKey;
     if (k == null || loop.inLoop() || ended.get() || readPaused) {
       return false;
@@ -625,7 +630,7 @@ public final class Connection {
           end(decoder.atBoundary() ? "the peer closed the connection"
               : "connection lost: the peer closed it inside a frame");
         } else {
-          java.nio.channels.Selector own = directSelector;
+          Selector own = directSelector;
           if (own == null) {
             own = openDirectSelector();
             if (own == null) { // no descriptor for it (the process has used up its own): the I/O thread reads
@@ -643,7 +648,7 @@ public final class Connection {
       }
     } catch (IOException e) {
       end("connection lost: " + e.getMessage());
-    } catch (java.nio.channels.CancelledKeyException | java.nio.channels.ClosedSelectorException e) {
+    } catch (CancelledKeyException | ClosedSelectorException e) {
       // the connection ended meanwhile
     } finally {
       reading.unlock();
@@ -655,10 +660,10 @@ public final class Connection {
   }
 
   /** The consumers' selector, registered for this socket; null if the system refuses one. */
-  private java.nio.channels.Selector openDirectSelector() throws IOException {
-    java.nio.channels.Selector own;
+  private Selector openDirectSelector() throws IOException {
+    Selector own;
     try {
-      own = java.nio.channels.Selector.open();
+      own = Selector.open();
     } catch (IOException e) {
       return null;
     }
@@ -666,7 +671,7 @@ public final class Connection {
       socket.register(own, SelectionKey.OP_READ);
     } catch (IOException | RuntimeException e) {
       own.close();
-      if (ended.get() || e instanceof java.nio.channels.ClosedChannelException) {
+      if (ended.get() || e instanceof ClosedChannelException) {
         throw e instanceof IOException io ? io : new IOException(e);
       }
       return null;
@@ -680,7 +685,7 @@ public final class Connection {
 
   /** Makes a consumer waiting in {@link #readWhile} look at its condition again now. */
   public void wakeDirect() {
-    java.nio.channels.Selector own = directSelector;
+    Selector own = directSelector;
     if (own != null) {
       own.wakeup();
     }
@@ -700,7 +705,7 @@ public final class Connection {
 
   /** Closes the consumers' selector (at the end), which lets the socket's descriptor go. */
   private void closeDirectSelector() {
-    java.nio.channels.Selector own = directSelector;
+    Selector own = directSelector;
     if (own != null) {
       try {
         own.close();

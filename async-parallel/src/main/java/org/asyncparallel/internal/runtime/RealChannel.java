@@ -6,6 +6,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.asyncparallel.Channel;
 import org.asyncparallel.ChannelClosedException;
 import org.asyncparallel.Packed;
@@ -88,7 +89,7 @@ public final class RealChannel<A, B> implements Channel<A, B> {
       runtime.channelOpened(opened);
       inbox.readDirectlyFrom(new RealInbox.DirectReader() { // a waiting reader takes its messages from the socket
         @Override
-        public boolean readWhile(java.util.function.BooleanSupplier waiting, long deadlineNanos)
+        public boolean readWhile(BooleanSupplier waiting, long deadlineNanos)
             throws InterruptedException {
           return opened.readWhile(waiting, deadlineNanos);
         }

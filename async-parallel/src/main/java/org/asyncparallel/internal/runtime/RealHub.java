@@ -11,6 +11,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import org.asyncparallel.Channel;
 import org.asyncparallel.ClientId;
 import org.asyncparallel.Hub;
@@ -63,7 +64,7 @@ final class RealHub<A, B> implements Hub<A, B> {
     private volatile Connection reading;
 
     @Override
-    public boolean readWhile(java.util.function.BooleanSupplier waiting, long deadlineNanos) throws InterruptedException {
+    public boolean readWhile(BooleanSupplier waiting, long deadlineNanos) throws InterruptedException {
       Connection only = soleClient();
       if (only == null) {
         return false;

@@ -10,6 +10,7 @@ import java.util.Spliterators;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -127,7 +128,7 @@ public final class RealInbox<R, T> implements Inbox<T> {
      * Reads the source on the calling thread while {@code waiting} holds, until the deadline
      * ({@code System.nanoTime()}); false if it could not (then the source's own thread delivers).
      */
-    boolean readWhile(java.util.function.BooleanSupplier waiting, long deadlineNanos) throws InterruptedException;
+    boolean readWhile(BooleanSupplier waiting, long deadlineNanos) throws InterruptedException;
 
     /** Makes a taker waiting in {@link #readWhile} look at its condition again now. */
     void wakeUp();
