@@ -14,6 +14,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
@@ -39,7 +41,8 @@ import org.asyncparallel.internal.wire.ProtocolException;
  *       {@link Buffering} bound; {@link #send} (the library's own control messages) never waits.
  *       With an age limit, data left unwritten for longer ends the connection.
  *   <li>The I/O thread reads, cuts frames, decodes {@link Message}s and hands them to the
- *       {@link Handler}; it never runs user code (handlers only queue).
+ *       {@link Handler}; it never runs user code (handlers only queue). A thread waiting for what
+ *       the link brings may read it itself instead ({@link #readWhile}, {@link #borrowRead}).
  *   <li>The first failure (EOF, I/O error, protocol error, age limit, {@link #abort}) closes the
  *       socket, fails pending flush markers, drops what was unwritten, wakes waiting writers, and
  *       calls {@link Handler#onClosed} exactly once, on the I/O thread, after the last
@@ -55,7 +58,12 @@ import org.asyncparallel.internal.wire.ProtocolException;
  * a write (the socket is non-blocking in any case).
  */
 public final class Connection {
-  /** Receives what the I/O thread reads. Both methods run on the I/O thread and must not block. */
+  /**
+   * Receives what the connection reads. {@code onMessage} runs on the thread that reads: the I/O
+   * thread, or a consumer reading for itself ({@link #readWhile}, {@link #borrowRead}), one at a
+   * time and in order; {@code onClosed} on the I/O thread. Neither may block (a write from a
+   * handler does not wait for room) or run user code.
+   */
   public interface Handler {
     void onMessage(Message message) throws IOException;
 
@@ -115,7 +123,7 @@ public final class Connection {
   private boolean writeWanted;
   private volatile boolean readPaused; // written by the I/O thread only; read by consumers too
   /** DATA payload bytes delivered to the handler and not yet consumed. */
-  private final java.util.concurrent.atomic.AtomicLong unread = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong unread = new AtomicLong();
 
   private Connection(String name, Connected connected, Opener opener, Buffering buffering) {
     this.name = name;
@@ -336,10 +344,14 @@ public final class Connection {
     return s == null ? frame : s.seal(frame);
   }
 
-  /** Waits (lock held) while the unwritten bytes leave no room; never on the I/O thread. */
+  /**
+   * Waits (lock held) while the unwritten bytes leave no room; never on a thread that delivers what
+   * a connection read (the I/O thread, or a consumer reading for itself): a handler's write must
+   * not wait for a peer that may itself wait for that thread to read.
+   */
   private void awaitRoom(int bytes) {
     long max = buffering.maxUnwrittenBytes();
-    if (max == Long.MAX_VALUE || loop.inLoop()) {
+    if (max == Long.MAX_VALUE || loop.inLoop() || DELIVERING.get()[0]) {
       return;
     }
     while (!ended.get() && outbox.unwritten() > 0 && outbox.unwritten() + bytes > max) {
@@ -583,19 +595,16 @@ public final class Connection {
    */
   private final ReentrantLock reading = new ReentrantLock();
   private volatile SelectionKey registeredKey; // the I/O thread's key, once registered
-  /**
-   * Off unless {@code -Dasyncparallel.directReads=true}: at the end of session 4, two CI runs of
-   * five failed with it on (ScaleTest: closed sockets' descriptors still open in the hub's
-   * process; ResourceLimitTest: EBADF in the main process with its descriptors used up). See
-   * docs/STATUS.md.
-   */
-  private static final boolean DIRECT_READS = Boolean.getBoolean("asyncparallel.directReads");
+  /** On unless {@code -Dasyncparallel.directReads=false} (then the I/O thread reads every socket). */
+  private static final boolean DIRECT_READS = !"false".equals(System.getProperty("asyncparallel.directReads"));
   /**
    * Set by the first consumer that waits in {@link #readWhile}: from then on the I/O thread no
    * longer reads this socket (its key leaves OP_READ out); waiting consumers do.
    */
   private volatile boolean direct;
   private volatile Selector directSelector; // for consumers to wait in; closed at the end
+  /** Set on a consumer's thread while it reads for itself (handlers then run on it). */
+  private static final ThreadLocal<boolean[]> DELIVERING = ThreadLocal.withInitial(() -> new boolean[1]);
   private static final ThreadLocal<ByteBuffer> DIRECT_BUFFERS =
       ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(64 * 1024));
 
@@ -607,7 +616,8 @@ public final class Connection {
    * after it, only consumers in this method read the socket, one at a time (a second waits for
    * the first's turn to end, then reads if it still waits), so every wait must go through it.
    * Returns false at once, having read nothing, on the I/O thread, before the link is registered,
-   * while reading is paused for backpressure, or once the link has ended: the I/O thread delivers.
+   * while reading is paused for backpressure, or once the link has ended, and false after reading
+   * if the system refuses a descriptor for the selector to wait in: the I/O thread delivers.
    *
    * @param deadlineNanos when to stop waiting ({@code System.nanoTime()}; Long.MAX_VALUE: never)
    * @throws InterruptedException if interrupted while waiting for another consumer's turn
@@ -622,10 +632,32 @@ public final class Connection {
     }
     reading.lockInterruptibly();
     try {
+      permanent = true;
       if (!direct) {
         direct = true;
         k.interestOpsAnd(~SelectionKey.OP_READ);
       }
+      return readAsConsumer(waiting, deadlineNanos);
+    } finally {
+      reading.unlock();
+      if (!direct) { // handed back meanwhile (undirect): the I/O thread watches the socket again
+        loop.execute(this::updateInterest);
+      }
+    }
+  }
+
+  /**
+   * The consumer's read loop (the {@link #reading} lock held): reads and delivers until
+   * {@code waiting} no longer holds, the deadline passes, the link is handed back to the I/O
+   * thread, ends, pauses, or the thread is interrupted. Waits in the connection's own selector.
+   * False if it could not wait (the system refused a descriptor for the selector): the link is
+   * handed back to the I/O thread.
+   */
+  private boolean readAsConsumer(BooleanSupplier waiting, long deadlineNanos) {
+    boolean[] delivering = DELIVERING.get();
+    boolean outer = delivering[0];
+    delivering[0] = true;
+    try {
       ByteBuffer buffer = DIRECT_BUFFERS.get();
       while (direct && waiting.getAsBoolean() && !ended.get() && !readPaused && !Thread.currentThread().isInterrupted()) {
         buffer.clear();
@@ -636,19 +668,17 @@ public final class Connection {
         } else if (n < 0) {
           end(decoder.atBoundary() ? "the peer closed the connection"
               : "connection lost: the peer closed it inside a frame");
+        } else if (directSelector == null) {
+          if (openDirectSelector() == null) { // no descriptor for it (the process has used up its own): the I/O thread reads
+            direct = false;
+            return false;
+          } // then looks at waiting again before the first wait: a wake-up before the selector existed was missed
         } else {
-          Selector own = directSelector;
-          if (own == null) {
-            own = openDirectSelector();
-            if (own == null) { // no descriptor for it (the process has used up its own): the I/O thread reads
-              direct = false;
-              return false;
-            }
-          }
           long left = deadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE : deadlineNanos - System.nanoTime();
           if (left <= 0) {
-            break;
+            return true;
           }
+          Selector own = directSelector;
           own.select(Math.max(1, Math.min(50, left / 1_000_000))); // then looks at waiting again
           own.selectedKeys().clear();
         }
@@ -658,12 +688,86 @@ public final class Connection {
     } catch (CancelledKeyException | ClosedSelectorException e) {
       // the connection ended meanwhile
     } finally {
-      reading.unlock();
-      if (!direct) { // handed back meanwhile (undirect): the I/O thread watches the socket again
+      delivering[0] = outer;
+    }
+    return true;
+  }
+
+  // ---- reading by a caller waiting for one answer
+
+  /** How long a link stays with its last borrower after it left, for the next one to come. */
+  static final long LINGER_NANOS = 2_000_000;
+  /** Set by {@link #readWhile}: its consumers read for good; borrowing does not apply. */
+  private volatile boolean permanent;
+  private final AtomicInteger borrowers = new AtomicInteger();
+  private volatile long lastBorrowEndNanos;
+  private final AtomicBoolean takeBackScheduled = new AtomicBoolean();
+
+  /**
+   * Reads this connection's socket on the calling thread while {@code waiting} holds, for a caller
+   * that waits for one answer this connection brings (a {@code run}'s result, a pool call's reply):
+   * its reply reaches it with no hand-off from the I/O thread. Unlike {@link #readWhile}, reading
+   * is only borrowed: if a second caller comes to wait meanwhile, both go back to being served by
+   * the I/O thread (one thread cannot wait for two); when the borrower leaves, the link waits
+   * {@value #LINGER_NANOS} ns for the next one (a caller making one call after another), then the
+   * I/O thread reads it again, so nothing that arrives with nobody waiting is held up for longer.
+   * Returns false at once, having read nothing, where {@link #readWhile} would, when another
+   * caller borrows it or its consumers read it for good; true once it has stopped reading (the
+   * caller then looks at what it waits for, and waits as usual if it is not there).
+   *
+   * @param deadlineNanos when to stop waiting ({@code System.nanoTime()}; Long.MAX_VALUE: never)
+   * @throws InterruptedException if interrupted while waiting for the I/O thread's read to end
+   */
+  public boolean borrowRead(BooleanSupplier waiting, long deadlineNanos) throws InterruptedException {
+    SelectionKey k = registeredKey;
+    if (!DIRECT_READS || k == null || loop.inLoop() || ended.get() || readPaused || permanent) {
+      return false;
+    }
+    if (borrowers.incrementAndGet() > 1) {
+      borrowers.decrementAndGet();
+      undirect(); // two callers wait: the I/O thread serves both
+      return false;
+    }
+    try {
+      reading.lockInterruptibly();
+      try {
+        if (!direct) {
+          direct = true;
+          k.interestOpsAnd(~SelectionKey.OP_READ);
+        }
+        return readAsConsumer(waiting, deadlineNanos);
+      } finally {
+        reading.unlock();
+      }
+    } finally {
+      lastBorrowEndNanos = System.nanoTime();
+      borrowers.decrementAndGet();
+      if (direct) {
+        scheduleTakeBack(LINGER_NANOS);
+      } else { // handed back meanwhile: the I/O thread watches the socket again
         loop.execute(this::updateInterest);
       }
     }
-    return true;
+  }
+
+  private void scheduleTakeBack(long delayNanos) {
+    if (takeBackScheduled.compareAndSet(false, true)) {
+      Threads.TIMER.schedule(this::takeBack, delayNanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /** On the timer: a borrowed link that nobody has borrowed for a while goes back to the I/O thread. */
+  private void takeBack() {
+    takeBackScheduled.set(false);
+    if (!direct || permanent || ended.get() || borrowers.get() > 0) {
+      return; // (a borrower schedules this again when it leaves)
+    }
+    long idle = System.nanoTime() - lastBorrowEndNanos;
+    if (idle < LINGER_NANOS) {
+      scheduleTakeBack(LINGER_NANOS - idle);
+    } else {
+      undirect();
+    }
   }
 
   /** The consumers' selector, registered for this socket; null if the system refuses one. */
@@ -752,9 +856,10 @@ public final class Connection {
     closeDirectSelector();
     loop.execute(() -> {
       if (key != null) {
-        loop.cancel(key);
+        loop.cancel(key, this::dispatchClosed); // once the socket's descriptor is released
+      } else {
+        dispatchClosed();
       }
-      dispatchClosed();
     });
   }
 

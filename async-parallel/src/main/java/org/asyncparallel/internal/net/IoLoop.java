@@ -5,6 +5,9 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.asyncparallel.internal.Threads;
 
@@ -59,12 +62,17 @@ final class IoLoop {
     }
   }
 
-  private boolean cancelled; // a key was cancelled since the last select (I/O thread only)
+  /** What runs once the keys cancelled since the last select have left the selector (I/O thread only). */
+  private final List<Runnable> afterRelease = new ArrayList<>();
 
-  /** Stops watching a socket (its connection ended). Call on the I/O thread. */
-  void cancel(SelectionKey key) {
+  /**
+   * Stops watching a socket (its connection ended), then runs {@code then} once the key has left
+   * the selector, which is when a closed socket's descriptor is released: whoever {@code then}
+   * tells that the connection is gone may count descriptors. Call on the I/O thread.
+   */
+  void cancel(SelectionKey key, Runnable then) {
     key.cancel();
-    cancelled = true;
+    afterRelease.add(then);
   }
 
   /** Registers a connection's socket (non-blocking) for reads. Call on the I/O thread. */
@@ -77,29 +85,43 @@ final class IoLoop {
   private void run() {
     while (true) {
       try {
-        selector.select(this::ready);
+        if (tasks.isEmpty()) {
+          selector.select(this::ready);
+        } else { // queued by this thread itself, which does not wake the selector
+          selector.selectNow(this::ready);
+        }
       } catch (IOException | RuntimeException e) {
         // a selector failure is not one connection's: keep serving the others
       }
-      Runnable task;
-      while ((task = tasks.poll()) != null) {
-        try {
-          task.run();
-        } catch (RuntimeException e) {
-          // a task belongs to one connection, which ends itself on failure
-        }
-      }
-      if (cancelled) {
+      drain(tasks);
+      if (!afterRelease.isEmpty()) {
         // a closed socket's descriptor is released only when its key leaves the selector, at a
         // select: do it now, not whenever the next event comes (a link read by its consumer
-        // brings none here)
-        cancelled = false;
+        // brings none here), and only then say the connection is gone
         try {
           selector.selectNow(this::ready);
         } catch (IOException | RuntimeException e) {
           // as above
         }
+        var released = new ArrayList<>(afterRelease);
+        afterRelease.clear();
+        released.forEach(IoLoop::runQuietly);
       }
+    }
+  }
+
+  private static void drain(Queue<Runnable> queue) {
+    Runnable task;
+    while ((task = queue.poll()) != null) {
+      runQuietly(task);
+    }
+  }
+
+  private static void runQuietly(Runnable task) {
+    try {
+      task.run();
+    } catch (RuntimeException e) {
+      // a task belongs to one connection, which ends itself on failure
     }
   }
 

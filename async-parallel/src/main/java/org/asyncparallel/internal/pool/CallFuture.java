@@ -6,9 +6,10 @@ import org.asyncparallel.internal.HandedFuture;
 import org.asyncparallel.internal.codec.Codec;
 
 /**
- * The future of a {@code Pool.submit}. The worker's answer reaches it on the I/O thread, which must
- * not run user code: it is handed over there and settled (decoded, completed) by the
- * waiting caller or on the callback executor (see {@link HandedFuture}).
+ * The future of a {@code Pool.submit}. The worker's answer reaches it on the thread that reads the
+ * worker's connection (the I/O thread, or the waiting caller itself), which must not run user code
+ * there: it is handed over and settled (decoded, completed) by the waiting caller or on the
+ * callback executor (see {@link HandedFuture}).
  */
 final class CallFuture extends HandedFuture<Object> {
   /** The worker answered. Any thread; never runs user code. */

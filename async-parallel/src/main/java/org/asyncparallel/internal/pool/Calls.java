@@ -65,6 +65,7 @@ final class Calls {
     }
     for (int i = 0; i < send.size(); i++) {
       PendingCall call = send.get(i);
+      call.future.arrivesOn(to.get(i).connection()); // a caller waiting for it reads the worker's replies itself
       try {
         to.get(i).send(new Request.Call(call.id, call.task));
       } catch (ParallelException e) { // too large for one message

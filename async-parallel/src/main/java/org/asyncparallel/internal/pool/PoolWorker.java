@@ -13,13 +13,15 @@ import org.asyncparallel.Channel;
 import org.asyncparallel.Spawned;
 import org.asyncparallel.internal.Threads;
 import org.asyncparallel.internal.codec.Codec;
+import org.asyncparallel.internal.net.Connection;
 import org.asyncparallel.internal.runtime.RealChannel;
 
 /**
  * The pool's side of one pool worker: the channel to its hub and the future of its body.
  *
- * <p>The process's I/O thread hands every reply to the {@link Listener} in arrival order as it
- * arrives (no reader thread per worker) and, last of all, once the channel has ended, the worker's
+ * <p>The thread that reads the worker's connection (the process's I/O thread, or a caller waiting
+ * for a {@code submit} that reads it itself) hands every reply to the {@link Listener} in arrival
+ * order as it arrives (no reader thread per worker) and, last of all, once the channel has ended, the worker's
  * end is reported (on the callback executor): so everything a worker answered is seen before its
  * death. The worker's end is noticed either way: its channel ends (the process died, or its
  * body returned), or its body's future fails first (its machine was lost while the connection
@@ -27,7 +29,7 @@ import org.asyncparallel.internal.runtime.RealChannel;
  */
 final class PoolWorker {
   /**
-   * What the pool hears from a worker: replies on the I/O thread (so {@code onReply} must not block
+   * What the pool hears from a worker: replies on the reading thread (so {@code onReply} must not block
    * or run user code), its end on the callback executor.
    */
   interface Listener {
@@ -66,12 +68,12 @@ final class PoolWorker {
 
   /**
    * Says hello (the worker then runs its initializer) and has its replies handed to the listener
-   * as they arrive, on the I/O thread (decoded there: they are the library's records, the user's
+   * as they arrive, on the reading thread (decoded there: they are the library's records, the user's
    * values inside stay bytes), then its end, on the callback executor.
    */
   void start(Listener listener) {
     RealChannel.deliverTo(channel, new RealChannel.Arrivals() {
-      private boolean over; // the I/O thread's
+      private boolean over; // the reading thread's (one at a time, under the connection's reading lock)
 
       @Override
       public void onData(byte[] payload) {
@@ -150,6 +152,11 @@ final class PoolWorker {
     } catch (RuntimeException e) {
       kill();
     }
+  }
+
+  /** The connection its replies arrive on. */
+  Connection connection() {
+    return RealChannel.connectionOf(channel);
   }
 
   /** Kills the worker's process. */

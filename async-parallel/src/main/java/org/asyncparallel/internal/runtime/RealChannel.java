@@ -38,8 +38,9 @@ public final class RealChannel<A, B> implements Channel<A, B> {
 
   /**
    * The library's own consumer of a channel's messages (a pool reads its workers' replies so): it
-   * gets each message's raw bytes on the I/O thread as it arrives, then the channel's end, and must
-   * not block or run user code.
+   * gets each message's raw bytes as it arrives, on the thread that reads the connection (the I/O
+   * thread, or a caller waiting for an answer that reads it itself), one at a time, then the
+   * channel's end, and must not block or run user code.
    */
   public interface Arrivals {
     void onData(byte[] payload);
@@ -130,9 +131,17 @@ public final class RealChannel<A, B> implements Channel<A, B> {
   }
 
   /**
-   * Hands every message of this channel to {@code consumer} on the I/O thread instead of queueing it
-   * for {@link #read} (one thread hand-off less per message); then the channel's end. Call before
-   * the channel's first use.
+   * The connection under a channel (opened now if it is not yet): a caller waiting for an answer
+   * that arrives on it may read it itself ({@link Connection#borrowRead}).
+   */
+  public static Connection connectionOf(org.asyncparallel.Channel<?, ?> channel) {
+    return ((RealChannel<?, ?>) channel).connection();
+  }
+
+  /**
+   * Hands every message of this channel to {@code consumer} on the thread that reads it instead of
+   * queueing it for {@link #read} (one thread hand-off less per message); then the channel's end.
+   * Call before the channel's first use.
    */
   public static void deliverTo(org.asyncparallel.Channel<?, ?> channel, Arrivals consumer) {
     var real = (RealChannel<?, ?>) channel;
