@@ -20,10 +20,11 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * A caller waiting in {@code get}/{@code join} for a {@code Pool.submit} or a {@code run} reads the
- * connection its answer comes on itself, and gives that reading back when a second caller comes
- * to wait or when nobody has waited for a moment. Whatever the mix of callers, callbacks, maps,
- * timeouts, interrupts and dying workers, every answer reaches its own future.
+ * A caller waiting in {@code get}/{@code join} for a {@code Pool.submit} reads the connection its
+ * answer comes on itself, and gives that reading back when a second caller comes to wait or when
+ * nobody has waited for a moment. Whatever the mix of callers, callbacks, maps, timeouts,
+ * interrupts and dying workers, every answer reaches its own future; and {@code run}, whose
+ * futures share the waiting code, still completes both ways.
  */
 @ExtendWith({NoLeftoverProcesses.class, LocalRuntime.class})
 @Timeout(value = 120, unit = TimeUnit.SECONDS)

@@ -705,7 +705,7 @@ public final class Connection {
 
   /**
    * Reads this connection's socket on the calling thread while {@code waiting} holds, for a caller
-   * that waits for one answer this connection brings (a {@code run}'s result, a pool call's reply):
+   * that waits for one answer this connection brings (a pool call's reply, on a link that lives on):
    * its reply reaches it with no hand-off from the I/O thread. Unlike {@link #readWhile}, reading
    * is only borrowed: if a second caller comes to wait meanwhile, both go back to being served by
    * the I/O thread (one thread cannot wait for two); when the borrower leaves, the link waits

@@ -26,7 +26,6 @@ final class ControlClient implements JobGateway {
   public JobHandle submit(String machine, JobKind kind, byte[] task, Requester requester) {
     long id = ids.incrementAndGet();
     pending.put(id, requester);
-    requester.answersArriveOn(connection);
     if (!connection.send(new Message.Request(id, machine, kind, task))) {
       reply(new Message.Rejected(id, "the connection to the main process has ended"));
     }

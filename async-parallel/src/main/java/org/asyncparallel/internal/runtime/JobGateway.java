@@ -1,7 +1,6 @@
 package org.asyncparallel.internal.runtime;
 
 import java.util.concurrent.CompletableFuture;
-import org.asyncparallel.internal.net.Connection;
 import org.asyncparallel.internal.wire.JobKind;
 import org.asyncparallel.internal.wire.Message;
 
@@ -12,14 +11,8 @@ import org.asyncparallel.internal.wire.Message;
 interface JobGateway {
   /** Receives the replies about one job: HubReady, then one of Result, Failure, Died, Rejected. */
   interface Requester {
-    /** Must not block or run user code: it is called on threads that read connections. */
+    /** Must not block or run user code: it is called on I/O threads. */
     void onReply(Message reply);
-
-    /**
-     * The replies will arrive on this connection (a caller waiting for them may read it itself).
-     * Must not block.
-     */
-    default void answersArriveOn(Connection connection) {}
   }
 
   /** Cancels a job: kills its worker. Idempotent. */

@@ -9,7 +9,6 @@ import org.asyncparallel.WorkerException;
 import org.asyncparallel.internal.HandedFuture;
 import org.asyncparallel.internal.Threads;
 import org.asyncparallel.internal.codec.Codec;
-import org.asyncparallel.internal.net.Connection;
 import org.asyncparallel.internal.wire.JobKind;
 import org.asyncparallel.internal.wire.Message;
 
@@ -79,11 +78,6 @@ final class Submission implements JobGateway.Requester {
     if (h != null) {
       h.cancel();
     }
-  }
-
-  @Override
-  public void answersArriveOn(Connection connection) {
-    result.arrivesOn(connection);
   }
 
   @Override

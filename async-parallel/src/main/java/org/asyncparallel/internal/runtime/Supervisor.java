@@ -148,7 +148,6 @@ final class Supervisor implements JobGateway {
     job.connection = link.connection;
     link.job = job;
     link.connection.send(new Message.Assign(job.id, job.kind, job.takeTask()));
-    job.requester.answersArriveOn(link.connection);
     worker.onExit().whenComplete((p, e) -> onExit(job, worker));
     if (job.cancelled || shuttingDown) {
       worker.kill();
