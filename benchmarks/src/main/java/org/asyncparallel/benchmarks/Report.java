@@ -648,9 +648,12 @@ final class Report {
   }
 
   private String whyBig() {
-    return String.format("each 1 MiB message is copied into its frame on write and, on the receiving "
-            + "side, out of the I/O thread's read buffer into the frame's own array, then into the "
-            + "decoded `byte[]`: copies the raw baseline does not make. Without write-side encoding "
+    return String.format("each 1 MiB message is copied into its frame on write (the snapshot that "
+            + "lets the caller reuse its array; the JDK then copies a heap array into a direct buffer to "
+            + "write it) and, on the receiving side, out of the read buffer into the frame's own array, "
+            + "which the reader gets as its `byte[]` (a `byte[]` travels as a plain DATA_BYTES frame, so "
+            + "no third copy strips a tag): copies and 1 MiB allocations the raw baseline, which reuses "
+            + "one array on each side, does not make. Without write-side encoding "
             + "(`prePack` + `writePacked`) the library reached %s (%.0f%% of raw UDS %s); with it %s.",
         show("lib.tpPacked1m"), 100 * med("lib.tpPacked1m") / med("raw.uds.tp1m"), show("raw.uds.tp1m"),
         show("lib.tp1m"));

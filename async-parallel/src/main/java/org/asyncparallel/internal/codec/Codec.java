@@ -70,13 +70,22 @@ public final class Codec {
    */
   public static byte[] encode(Object value, String what, int maxFrameBytes) {
     byte[] bytes = encode(value, what);
+    checkFits(bytes.length, what, maxFrameBytes);
+    return bytes;
+  }
+
+  /**
+   * Checks that {@code length} bytes of a value fit in one frame of at most {@code maxFrameBytes}.
+   *
+   * @throws ParallelException if they do not, naming the limit
+   */
+  public static void checkFits(int length, String what, int maxFrameBytes) {
     // the largest body: a frame's type byte, and a message header of at most 64 bytes
     int limit = maxFrameBytes - 65;
-    if (bytes.length > limit) {
-      throw new ParallelException(what + " is " + bytes.length + " bytes serialized, more than the "
+    if (length > limit) {
+      throw new ParallelException(what + " is " + length + " bytes serialized, more than the "
           + limit + " that fit in one message (Config.maxMessageBytes = " + maxFrameBytes + ")");
     }
-    return bytes;
   }
 
   /**

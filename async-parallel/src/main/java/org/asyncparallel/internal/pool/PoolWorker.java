@@ -15,6 +15,7 @@ import org.asyncparallel.internal.Threads;
 import org.asyncparallel.internal.codec.Codec;
 import org.asyncparallel.internal.net.Connection;
 import org.asyncparallel.internal.runtime.RealChannel;
+import org.asyncparallel.internal.wire.Message;
 
 /**
  * The pool's side of one pool worker: the channel to its hub and the future of its body.
@@ -76,13 +77,13 @@ final class PoolWorker {
       private boolean over; // the reading thread's (one at a time, under the connection's reading lock)
 
       @Override
-      public void onData(byte[] payload) {
+      public void onData(Message.Data data) {
         if (over) {
           return;
         }
         Reply reply;
         try {
-          reply = (Reply) Codec.decode(payload, "a reply of " + describe());
+          reply = (Reply) (data.plain() ? data.payload() : Codec.decode(data.payload(), "a reply of " + describe()));
         } catch (RuntimeException e) {
           giveUp(listener, "a reply could not be read (" + e.getMessage() + "); it was killed");
           return;

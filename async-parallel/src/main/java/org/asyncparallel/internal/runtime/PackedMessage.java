@@ -1,6 +1,7 @@
 package org.asyncparallel.internal.runtime;
 
 import org.asyncparallel.Packed;
+import org.asyncparallel.internal.wire.Message;
 
-/** A message serialized once by {@code Channel.prePack}. The array is never modified. */
-record PackedMessage<A>(byte[] bytes) implements Packed<A> {}
+/** A message serialized once by {@code Channel.prePack}. Its array is never modified. */
+record PackedMessage<A>(Message.Data data) implements Packed<A> {}

@@ -10,7 +10,6 @@ import java.util.function.BooleanSupplier;
 import org.asyncparallel.Channel;
 import org.asyncparallel.ChannelClosedException;
 import org.asyncparallel.Packed;
-import org.asyncparallel.internal.codec.Codec;
 import org.asyncparallel.internal.net.Connection;
 import org.asyncparallel.internal.net.Connector;
 import org.asyncparallel.internal.wire.HubAddress;
@@ -30,7 +29,7 @@ public final class RealChannel<A, B> implements Channel<A, B> {
   private static final long serialVersionUID = 1L;
 
   private final HubAddress address;
-  private final transient RealInbox<byte[], B> inbox;
+  private final transient RealInbox<Message.Data, B> inbox;
   private transient Connection connection; // guarded by this
   private transient ThreadPoolExecutor asyncReads; // guarded by this
   private transient volatile boolean closed;
@@ -43,7 +42,7 @@ public final class RealChannel<A, B> implements Channel<A, B> {
    * channel's end, and must not block or run user code.
    */
   public interface Arrivals {
-    void onData(byte[] payload);
+    void onData(Message.Data data);
 
     void onEnd(String reason);
   }
@@ -51,9 +50,9 @@ public final class RealChannel<A, B> implements Channel<A, B> {
   @SuppressWarnings("unchecked")
   RealChannel(HubAddress address) {
     this.address = address;
-    this.inbox = new RealInbox<>(bytes -> {
-      consumed(bytes.length);
-      return (B) Codec.decode(bytes, "the message from " + address);
+    this.inbox = new RealInbox<>(data -> {
+      consumed(data.payload().length);
+      return (B) Payloads.decode(data, "the message from " + address);
     });
   }
 
@@ -109,9 +108,9 @@ public final class RealChannel<A, B> implements Channel<A, B> {
           Arrivals direct = arrivals;
           if (direct != null) {
             opened.consumed(data.payload().length);
-            direct.onData(data.payload());
+            direct.onData(data);
           } else {
-            inbox.offer(data.payload());
+            inbox.offer(data);
           }
         }
 
@@ -163,8 +162,8 @@ public final class RealChannel<A, B> implements Channel<A, B> {
     return new PackedMessage<>(encode(message));
   }
 
-  private static byte[] encode(Object message) {
-    return Codec.encode(message, "the message", ProcessRuntime.current().settings().maxFrameBytes());
+  private static Message.Data encode(Object message) {
+    return Payloads.encode(message, "the message", ProcessRuntime.current().settings().maxFrameBytes());
   }
 
   @Override
@@ -172,12 +171,12 @@ public final class RealChannel<A, B> implements Channel<A, B> {
     if (!(packed instanceof PackedMessage<A> p)) {
       throw new IllegalArgumentException("not made by Channel.prePack: " + packed);
     }
-    send(p.bytes());
+    send(p.data());
   }
 
-  private void send(byte[] bytes) {
+  private void send(Message.Data data) {
     if (!closed) {
-      connection().write(new Message.Data(bytes));
+      connection().write(data);
     }
   }
 
@@ -206,7 +205,7 @@ public final class RealChannel<A, B> implements Channel<A, B> {
         return;
       }
       try {
-        byte[] raw = closed ? null : takeRaw();
+        Message.Data raw = closed ? null : takeRaw();
         if (raw == null) {
           throw new ChannelClosedException("the channel to " + address + " was closed by this process");
         }
@@ -224,7 +223,7 @@ public final class RealChannel<A, B> implements Channel<A, B> {
     return future;
   }
 
-  private byte[] takeRaw() throws InterruptedException {
+  private Message.Data takeRaw() throws InterruptedException {
     connection();
     return inbox.takeRaw();
   }

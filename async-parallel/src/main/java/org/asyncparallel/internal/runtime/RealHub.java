@@ -17,7 +17,6 @@ import org.asyncparallel.ClientId;
 import org.asyncparallel.Hub;
 import org.asyncparallel.HubEvent;
 import org.asyncparallel.Inbox;
-import org.asyncparallel.internal.codec.Codec;
 import org.asyncparallel.internal.net.Connected;
 import org.asyncparallel.internal.net.Connection;
 import org.asyncparallel.internal.wire.HubAddress;
@@ -39,7 +38,7 @@ final class RealHub<A, B> implements Hub<A, B> {
   private static final int LISTEN_SIMPLE = 2;
 
   /** A client's message, not yet deserialized. */
-  private record RawData(ClientId client, byte[] payload) {}
+  private record RawData(ClientId client, Message.Data data) {}
 
   private final transient HubHost host;
   private final HubAddress address;
@@ -126,16 +125,16 @@ final class RealHub<A, B> implements Hub<A, B> {
 
   @Override
   public void send(ClientId client, B message) {
-    byte[] bytes = Codec.encode(message, "the message to " + client, host.settings().maxFrameBytes());
+    Message.Data data = Payloads.encode(message, "the message to " + client, host.settings().maxFrameBytes());
     Connection connection = clients.get(client);
     if (connection != null) {
-      connection.write(new Message.Data(bytes));
+      connection.write(data);
     }
   }
 
   @Override
   public void sendToAll(B message) {
-    var data = new Message.Data(Codec.encode(message, "the message to all clients", host.settings().maxFrameBytes()));
+    var data = Payloads.encode(message, "the message to all clients", host.settings().maxFrameBytes());
     for (Connection connection : clients.values()) {
       connection.write(data);
     }
@@ -192,7 +191,7 @@ final class RealHub<A, B> implements Hub<A, B> {
         if (!(message instanceof Message.Data data)) {
           throw new ProtocolException("a client may only send DATA, not " + message.getClass().getSimpleName());
         }
-        events.offer(new RawData(client, data.payload()));
+        events.offer(new RawData(client, data));
       }
 
       @Override
@@ -218,10 +217,10 @@ final class RealHub<A, B> implements Hub<A, B> {
     if (raw instanceof RawData data) {
       Connection connection = clients.get(data.client());
       if (connection != null) {
-        connection.consumed(data.payload().length); // it may read on (backpressure)
+        connection.consumed(data.data().payload().length); // it may read on (backpressure)
       }
       return new HubEvent.Data<>(data.client(),
-          (A) Codec.decode(data.payload(), "the message from " + data.client()));
+          (A) Payloads.decode(data.data(), "the message from " + data.client()));
     }
     return (HubEvent<A>) raw;
   }

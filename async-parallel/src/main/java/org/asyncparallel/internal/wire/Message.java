@@ -31,8 +31,17 @@ public sealed interface Message {
   /** The hub refused the channel (no such hub, or it is closed). */
   record Refused(String reason) implements Message {}
 
-  /** A user message, serialized by the codec; opaque to the wire. */
-  record Data(byte[] payload) implements Message {}
+  /**
+   * A user message, opaque to the wire: the value's {@code Codec} bytes, or, when {@code plain},
+   * the content of a {@code byte[]} value itself, which the receiver hands out as it arrived (no
+   * tag to strip, so no copy).
+   */
+  record Data(byte[] payload, boolean plain) implements Message {
+    /** A value's {@code Codec} bytes. */
+    public Data(byte[] payload) {
+      this(payload, false);
+    }
+  }
 
   /** The root gives a worker its one job. */
   record Assign(long jobId, JobKind kind, byte[] task) implements Message {}

@@ -20,6 +20,8 @@ public final class MessageCodec {
   static final byte REFUSED = 4;
   /** The type of {@link Message.Data}, the hot path: its body is the payload itself. */
   public static final byte DATA = 16;
+  /** The type of a plain {@link Message.Data}: its body is a {@code byte[]} value's content. */
+  public static final byte DATA_BYTES = 17;
   static final byte ASSIGN = 32;
   static final byte HUB_READY = 33;
   static final byte RESULT = 34;
@@ -41,7 +43,7 @@ public final class MessageCodec {
   /** The frame for a message. */
   public static Frame encode(Message message) {
     if (message instanceof Message.Data d) {
-      return new Frame(DATA, d.payload());
+      return new Frame(d.plain() ? DATA_BYTES : DATA, d.payload());
     }
     var bytes = new ByteArrayOutputStream(64);
     var out = new DataOutputStream(bytes);
@@ -153,8 +155,8 @@ public final class MessageCodec {
    * @throws ProtocolException if the type is unknown or the body is malformed
    */
   public static Message decode(Frame frame) throws ProtocolException {
-    if (frame.type() == DATA) {
-      return new Message.Data(frame.body());
+    if (frame.type() == DATA || frame.type() == DATA_BYTES) {
+      return new Message.Data(frame.body(), frame.type() == DATA_BYTES);
     }
     ByteBuffer in = ByteBuffer.wrap(frame.body());
     try {

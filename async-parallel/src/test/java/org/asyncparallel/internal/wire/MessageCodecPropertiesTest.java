@@ -53,6 +53,7 @@ class MessageCodecPropertiesTest {
         id.map(Message.Attached::new),
         strings().map(Message.Refused::new),
         bytes().map(Message.Data::new),
+        bytes().map(b -> new Message.Data(b, true)),
         Combinators.combine(id, kind, bytes()).as(Message.Assign::new),
         Combinators.combine(id, address).as(Message.HubReady::new),
         Combinators.combine(id, bytes()).as(Message.Result::new),

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Timeout;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class MessageCodecTest {
-  private static final Set<Byte> KNOWN_TYPES = Set.of((byte) 1, (byte) 2, (byte) 3, (byte) 4, (byte) 16,
+  private static final Set<Byte> KNOWN_TYPES = Set.of((byte) 1, (byte) 2, (byte) 3, (byte) 4, (byte) 16, (byte) 17,
       (byte) 32, (byte) 33, (byte) 34, (byte) 35, (byte) 36, (byte) 37, (byte) 38, (byte) 39,
       (byte) 48, (byte) 49, (byte) 50, (byte) 51, (byte) 52, (byte) 53, (byte) 54);
 
@@ -40,6 +40,9 @@ class MessageCodecTest {
         new Message.Data(new byte[] {1, 2, 3}),
         new Message.Data(new byte[0]),
         new Message.Data(big),
+        new Message.Data(new byte[] {4, 5}, true),
+        new Message.Data(new byte[0], true),
+        new Message.Data(big, true),
         new Message.Assign(5, JobKind.RUN, new byte[] {(byte) 0xac, (byte) 0xed, 0, 5}),
         new Message.Assign(6, JobKind.SPAWN, new byte[0]),
         new Message.HubReady(8, ADDRESS),
@@ -110,6 +113,7 @@ class MessageCodecTest {
     assertThat(type(new Message.Attached(1))).isEqualTo(3);
     assertThat(type(new Message.Refused("x"))).isEqualTo(4);
     assertThat(type(new Message.Data(new byte[0]))).isEqualTo(16);
+    assertThat(type(new Message.Data(new byte[0], true))).isEqualTo(17);
     assertThat(type(new Message.Assign(1, JobKind.RUN, new byte[0]))).isEqualTo(32);
     assertThat(type(new Message.HubReady(1, ADDRESS))).isEqualTo(33);
     assertThat(type(new Message.Result(1, new byte[0]))).isEqualTo(34);
@@ -143,6 +147,8 @@ class MessageCodecTest {
     byte[] payload = {1, 2, 3};
     assertThat(MessageCodec.encode(new Message.Data(payload)).body())
         .as("DATA's body is the payload itself").containsExactly(1, 2, 3);
+    assertThat(MessageCodec.encode(new Message.Data(payload, true)).body())
+        .as("plain DATA's body is the byte[] value's content").containsExactly(1, 2, 3);
   }
 
   @Test

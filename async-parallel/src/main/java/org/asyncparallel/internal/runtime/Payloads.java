@@ -1,0 +1,38 @@
+package org.asyncparallel.internal.runtime;
+
+import org.asyncparallel.internal.codec.Codec;
+import org.asyncparallel.internal.wire.Message;
+
+/**
+ * The DATA messages that carry user values on channels and hubs. A {@code byte[]} value travels
+ * plain (its content is the frame's body), so the receiver hands out the frame's own array: one
+ * copy of a large array less on each side than a tagged encoding, whose tag would have to be
+ * stripped. Every other value travels as its {@link Codec} bytes.
+ */
+final class Payloads {
+  private Payloads() {}
+
+  /**
+   * The message for a value: a snapshot of a {@code byte[]} (the caller may change its array once
+   * this returns), or the value's Codec bytes.
+   *
+   * @throws org.asyncparallel.ParallelException if it cannot be serialized or does not fit in one
+   *     message
+   */
+  static Message.Data encode(Object value, String what, int maxFrameBytes) {
+    if (value instanceof byte[] bytes) {
+      Codec.checkFits(bytes.length, what, maxFrameBytes);
+      return new Message.Data(bytes.clone(), true);
+    }
+    return new Message.Data(Codec.encode(value, what, maxFrameBytes));
+  }
+
+  /**
+   * The value a message carries: a plain one's array itself, or its Codec bytes decoded.
+   *
+   * @throws org.asyncparallel.ParallelException if it does not decode
+   */
+  static Object decode(Message.Data data, String what) {
+    return data.plain() ? data.payload() : Codec.decode(data.payload(), what);
+  }
+}
