@@ -11,9 +11,10 @@ import java.io.ObjectStreamClass;
 import org.asyncparallel.ParallelException;
 
 /**
- * Java serialization of user values: tasks, bodies, results and channel messages. This is the
- * only class of the library that deserializes, and it is only ever handed bytes that arrived on
- * an authenticated connection.
+ * Java serialization of user values: tasks, bodies, results and channel messages, with short
+ * encodings for the commonest values ({@link SmallValues}) and for serializable lambdas
+ * ({@link LambdaValues}). This is the only class of the library that deserializes, and it is only
+ * ever handed bytes that arrived on an authenticated connection.
  *
  * <p>Classes are resolved in the class loader given at {@code init} (the context class loader of
  * the thread that called it), so values of the application's own classes decode on any thread.
@@ -50,6 +51,10 @@ public final class Codec {
     byte[] small = SmallValues.encode(value);
     if (small != null) {
       return small;
+    }
+    byte[] lambda = LambdaValues.encode(value, what);
+    if (lambda != null) {
+      return lambda;
     }
     var bytes = new ByteArrayOutputStream(256);
     try (var out = new ObjectOutputStream(bytes)) {
@@ -96,6 +101,11 @@ public final class Codec {
    *     deserialization filter rejects, a value nested too deeply for this thread's stack...)
    */
   public static Object decode(byte[] bytes, String what) {
+    return decode(bytes, what, 0);
+  }
+
+  /** As {@link #decode(byte[], String)}, for a value {@code depth} levels inside another (the filter's maxdepth). */
+  static Object decode(byte[] bytes, String what, int depth) {
     DeserializationFilter current = filter;
     if (SmallValues.isSmall(bytes)) {
       Object value;
@@ -104,14 +114,22 @@ public final class Codec {
       } catch (RuntimeException e) {
         throw new ParallelException(what + " cannot be decoded: " + e.getMessage(), e);
       }
-      String refused = current == null ? null : current.refusal(value, bytes.length);
+      String refused = current == null ? null : current.refusal(value, bytes.length, depth);
       if (refused != null) {
         throw new ParallelException(what + " cannot be deserialized in this process: " + refused
             + " is rejected by the deserialization filter \"" + current.pattern() + "\" (Config.deserializationFilter)");
       }
       return value;
     }
-    DeserializationFilter.OneStream checked = current == null ? null : current.forOneStream();
+    if (LambdaValues.isLambda(bytes)) {
+      try {
+        return LambdaValues.decode(bytes, what, loader, current, depth);
+      } catch (StackOverflowError e) {
+        throw new ParallelException(what + " cannot be deserialized in this process: it is nested too"
+            + " deeply for the stack of thread " + Thread.currentThread().getName(), e);
+      }
+    }
+    DeserializationFilter.OneStream checked = current == null ? null : current.forOneStream(depth);
     try (var in = new LoaderObjectInputStream(new ByteArrayInputStream(bytes), loader)) {
       if (checked != null) {
         in.setObjectInputFilter(checked);

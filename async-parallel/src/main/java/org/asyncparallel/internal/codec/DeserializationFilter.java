@@ -53,9 +53,17 @@ final class DeserializationFilter {
 
   /** A filter for one stream; after a rejection, {@link OneStream#rejected()} says what it was. */
   OneStream forOneStream() {
+    return forOneStream(0);
+  }
+
+  /**
+   * A filter for one stream whose top object lies {@code depthOffset} levels below the top of the
+   * value it belongs to (a lambda's captured argument: 2), so that {@code maxdepth} counts from there.
+   */
+  OneStream forOneStream(int depthOffset) {
     ObjectInputFilter jvmWide = ObjectInputFilter.Config.getSerialFilter();
     ObjectInputFilter ours = this::check;
-    return new OneStream(jvmWide == null ? ours : ObjectInputFilter.merge(ours, jvmWide));
+    return new OneStream(jvmWide == null ? ours : ObjectInputFilter.merge(ours, jvmWide), depthOffset);
   }
 
   /**
@@ -65,12 +73,25 @@ final class DeserializationFilter {
    * Null if it passes.
    */
   String refusal(Object value, long bytes) {
+    return refusal(value, bytes, 0);
+  }
+
+  /** As {@link #refusal(Object, long)}, for a value {@code depthOffset} levels below the top. */
+  String refusal(Object value, long bytes, int depthOffset) {
     if (value == null || value instanceof String) {
       return null;
     }
-    OneStream one = forOneStream();
     long length = value instanceof byte[] array ? array.length : -1;
-    one.checkInput(new Single(value.getClass(), length, bytes));
+    return refusal(value.getClass(), length, 1 + depthOffset, bytes);
+  }
+
+  /**
+   * What the filter refuses about a class that a value of {@code bytes} bytes names (a lambda's
+   * capturing class, as Java serialization shows it to the filter), or null if it passes.
+   */
+  String refusal(Class<?> type, long arrayLength, long depth, long bytes) {
+    OneStream one = forOneStream();
+    one.checkInput(new Single(type, arrayLength, depth, bytes));
     return one.rejected();
   }
 
@@ -105,17 +126,20 @@ final class DeserializationFilter {
   /** The filter of one stream: remembers the first thing it rejected. Not thread-safe. */
   static final class OneStream implements ObjectInputFilter {
     private final ObjectInputFilter filter;
+    private final int depthOffset;
     private String rejected;
 
-    private OneStream(ObjectInputFilter filter) {
+    private OneStream(ObjectInputFilter filter, int depthOffset) {
       this.filter = filter;
+      this.depthOffset = depthOffset;
     }
 
     @Override
     public Status checkInput(FilterInfo info) {
-      Status status = filter.checkInput(info);
+      FilterInfo seen = depthOffset == 0 ? info : new Deeper(info, depthOffset);
+      Status status = filter.checkInput(seen);
       if (status == Status.REJECTED && rejected == null) {
-        rejected = describe(info);
+        rejected = describe(seen);
       }
       return status;
     }
@@ -136,17 +160,40 @@ final class DeserializationFilter {
     }
   }
 
-  /** One object alone in its stream. */
-  private record Single(Class<?> serialClass, long arrayLength, long streamBytes)
+  /** One object at this depth of its value. */
+  private record Single(Class<?> serialClass, long arrayLength, long depth, long streamBytes)
       implements ObjectInputFilter.FilterInfo {
     @Override
-    public long depth() {
+    public long references() {
       return 1;
+    }
+  }
+
+  /** What a stream shows, {@code offset} levels deeper (a stream of a lambda's captured argument). */
+  private record Deeper(ObjectInputFilter.FilterInfo info, int offset) implements ObjectInputFilter.FilterInfo {
+    @Override
+    public Class<?> serialClass() {
+      return info.serialClass();
+    }
+
+    @Override
+    public long arrayLength() {
+      return info.arrayLength();
+    }
+
+    @Override
+    public long depth() {
+      return info.depth() + offset;
     }
 
     @Override
     public long references() {
-      return 1;
+      return info.references();
+    }
+
+    @Override
+    public long streamBytes() {
+      return info.streamBytes();
     }
   }
 

@@ -735,6 +735,7 @@ public final class Connection {
           direct = true;
           k.interestOpsAnd(~SelectionKey.OP_READ);
         }
+        scheduleTakeBack(LINGER_NANOS); // (once: the timer keeps itself going while the link is borrowed)
         return readAsConsumer(waiting, deadlineNanos);
       } finally {
         reading.unlock();
@@ -742,9 +743,7 @@ public final class Connection {
     } finally {
       lastBorrowEndNanos = System.nanoTime();
       borrowers.decrementAndGet();
-      if (direct) {
-        scheduleTakeBack(LINGER_NANOS);
-      } else { // handed back meanwhile: the I/O thread watches the socket again
+      if (!direct) { // handed back meanwhile: the I/O thread watches the socket again
         loop.execute(this::updateInterest);
       }
     }
@@ -756,16 +755,21 @@ public final class Connection {
     }
   }
 
-  /** On the timer: a borrowed link that nobody has borrowed for a while goes back to the I/O thread. */
+  /**
+   * On the timer, every {@value #LINGER_NANOS} ns or so while a link is borrowed: a link that
+   * nobody has borrowed for that long goes back to the I/O thread. The timer re-arms itself (a
+   * borrower scheduling it after each wait would wake the timer thread each time).
+   */
   private void takeBack() {
-    takeBackScheduled.set(false);
-    if (!direct || permanent || ended.get() || borrowers.get() > 0) {
-      return; // (a borrower schedules this again when it leaves)
+    if (!direct || permanent || ended.get()) {
+      takeBackScheduled.set(false);
+      return;
     }
-    long idle = System.nanoTime() - lastBorrowEndNanos;
+    long idle = borrowers.get() > 0 ? 0 : System.nanoTime() - lastBorrowEndNanos;
     if (idle < LINGER_NANOS) {
-      scheduleTakeBack(LINGER_NANOS - idle);
+      Threads.TIMER.schedule(this::takeBack, LINGER_NANOS - idle, TimeUnit.NANOSECONDS);
     } else {
+      takeBackScheduled.set(false);
       undirect();
     }
   }
