@@ -633,9 +633,8 @@ public final class Connection {
     reading.lockInterruptibly();
     try {
       permanent = true;
-      if (!direct) {
-        direct = true;
-        k.interestOpsAnd(~SelectionKey.OP_READ);
+      if (!takeReading(k)) {
+        return false;
       }
       return readAsConsumer(waiting, deadlineNanos);
     } finally {
@@ -644,6 +643,23 @@ public final class Connection {
         loop.execute(this::updateInterest);
       }
     }
+  }
+
+  /**
+   * Makes the link direct (the I/O thread stops reading it); the {@link #reading} lock held. False
+   * if the connection has ended meanwhile (its key is cancelled): the I/O thread reports the end.
+   */
+  private boolean takeReading(SelectionKey k) {
+    if (!direct) {
+      direct = true;
+      try {
+        k.interestOpsAnd(~SelectionKey.OP_READ);
+      } catch (CancelledKeyException e) {
+        direct = false;
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -731,9 +747,8 @@ public final class Connection {
     try {
       reading.lockInterruptibly();
       try {
-        if (!direct) {
-          direct = true;
-          k.interestOpsAnd(~SelectionKey.OP_READ);
+        if (!takeReading(k)) {
+          return false;
         }
         scheduleTakeBack(LINGER_NANOS); // (once: the timer keeps itself going while the link is borrowed)
         return readAsConsumer(waiting, deadlineNanos);

@@ -10,9 +10,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.asyncparallel.Channel;
+import org.asyncparallel.ParallelException;
 import org.asyncparallel.Spawned;
 import org.asyncparallel.internal.Threads;
-import org.asyncparallel.internal.codec.Codec;
 import org.asyncparallel.internal.net.Connection;
 import org.asyncparallel.internal.runtime.RealChannel;
 import org.asyncparallel.internal.wire.Message;
@@ -54,12 +54,12 @@ final class PoolWorker {
   final Set<Long> defined = ConcurrentHashMap.newKeySet();
   /** Maps it was sent that have ended since; told with its next {@code Define}. */
   private final Set<Long> ended = ConcurrentHashMap.newKeySet();
-  private final Channel<Request, Reply> channel;
+  private final Channel<byte[], byte[]> channel;
   private final CompletableFuture<String> result;
   private volatile long pid = -1;
   private volatile boolean ready;
 
-  PoolWorker(String name, String machine, boolean local, Spawned<Request, Reply, String> spawned) {
+  PoolWorker(String name, String machine, boolean local, Spawned<byte[], byte[], String> spawned) {
     this.name = name;
     this.machine = machine;
     this.local = local;
@@ -83,7 +83,11 @@ final class PoolWorker {
         }
         Reply reply;
         try {
-          reply = (Reply) (data.plain() ? data.payload() : Codec.decode(data.payload(), "a reply of " + describe()));
+          if (!data.plain()) {
+            throw new ParallelException("a reply of " + describe() + " that is not a pool reply (" + data.payload().length
+                + " bytes of a value)");
+          }
+          reply = PoolWire.decodeReply(data.payload());
         } catch (RuntimeException e) {
           giveUp(listener, "a reply could not be read (" + e.getMessage() + "); it was killed");
           return;
@@ -110,7 +114,7 @@ final class PoolWorker {
         Threads.CALLBACKS.execute(() -> listener.onEnd(PoolWorker.this, why));
       }
     });
-    channel.write(new Request.Hello());
+    send(new Request.Hello());
     result.whenComplete((value, failure) -> channel.close());
   }
 
@@ -121,7 +125,7 @@ final class PoolWorker {
    * @throws org.asyncparallel.ParallelException if the request does not fit in one message
    */
   void send(Request request) {
-    channel.write(request);
+    channel.write(PoolWire.encode(request));
   }
 
   /** A map whose function this worker has has ended: it will be told to drop it. */
@@ -149,7 +153,7 @@ final class PoolWorker {
   /** Asks the worker to end: its body returns. */
   void stop() {
     try {
-      channel.write(new Request.Stop());
+      send(new Request.Stop());
     } catch (RuntimeException e) {
       kill();
     }

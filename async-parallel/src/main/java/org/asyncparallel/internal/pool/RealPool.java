@@ -54,7 +54,7 @@ public final class RealPool implements Pool, PoolWorker.Listener, Crew.Events {
   private final Map<Long, MapRun> runs = new ConcurrentHashMap<>();
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
 
-  private RealPool(PoolConfig config, Body<Request, Reply, String> body, String localMachine) {
+  private RealPool(PoolConfig config, Body<byte[], byte[], String> body, String localMachine) {
     this.config = config;
     this.name = "pool-" + POOLS.incrementAndGet();
     List<String> machines = new ArrayList<>(config.machines());
@@ -80,7 +80,7 @@ public final class RealPool implements Pool, PoolWorker.Listener, Crew.Events {
         throw new UnknownMachineException(machine, known);
       }
     }
-    Body<Request, Reply, String> body = WorkerLoop.body(config.initializer());
+    Body<byte[], byte[], String> body = WorkerLoop.body(config.initializer());
     Codec.encode(body, "the pool's initializer");
     var pool = new RealPool(config, body, settings.localMachine());
     pool.crew.begin(pool.factory.spawnAll(config.workersPerMachine()));

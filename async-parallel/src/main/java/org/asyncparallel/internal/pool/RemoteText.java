@@ -1,7 +1,6 @@
 package org.asyncparallel.internal.pool;
 
 import java.io.PrintWriter;
-import java.io.Serializable;
 import java.io.StringWriter;
 
 /**
@@ -11,7 +10,7 @@ import java.io.StringWriter;
  * @param what what threw, e.g. "the function threw"
  * @param trace its stack trace with causes, as {@link Throwable#printStackTrace} prints it
  */
-record RemoteText(String className, String what, String trace) implements Serializable {
+record RemoteText(String className, String what, String trace) {
   /** The text of {@code t}, which {@code what} did. */
   static RemoteText of(String what, Throwable t) {
     StringWriter trace = new StringWriter();

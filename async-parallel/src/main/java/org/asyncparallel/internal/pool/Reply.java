@@ -1,12 +1,11 @@
 package org.asyncparallel.internal.pool;
 
-import java.io.Serializable;
-
 /**
  * What a pool worker sends back to the pool. User values travel inside as bytes, decoded by the
- * pool where it can tell which map or call they belong to.
+ * pool where it can tell which map or call they belong to. Travels as a {@code byte[]} message in
+ * {@link PoolWire}'s layout.
  */
-sealed interface Reply extends Serializable {
+sealed interface Reply {
   /** The initializer has run (or there is none): the worker serves from now on. */
   record Ready(long pid) implements Reply {}
 

@@ -1,11 +1,10 @@
 package org.asyncparallel.internal.pool;
 
-import java.io.Serializable;
-
 /**
  * What the pool (the calling process) sends to a pool worker's hub. User values (functions,
  * items, tasks) travel inside as bytes made by {@code Codec} or {@link ItemCodec}, so that the
- * worker decodes them itself and can answer with an error naming what did not decode.
+ * worker decodes them itself and can answer with an error naming what did not decode. Travels as
+ * a {@code byte[]} message in {@link PoolWire}'s layout.
  *
  * <pre>
  *   Hello                          first, at once: the worker runs its initializer, answers Ready
@@ -18,7 +17,7 @@ import java.io.Serializable;
  *   Stop                           the body returns and the worker exits
  * </pre>
  */
-sealed interface Request extends Serializable {
+sealed interface Request {
   /** The pool's first message. */
   record Hello() implements Request {}
 
@@ -26,7 +25,7 @@ sealed interface Request extends Serializable {
    * A map's function, and its reducer ({@code null} for a plain map), each as Codec bytes; and the
    * maps that have ended since the worker last heard of one, whose functions it may drop.
    */
-  record Define(byte[] fn, byte[] reducer, long[] ended) implements Serializable {}
+  record Define(byte[] fn, byte[] reducer, long[] ended) {}
 
   /**
    * Items {@code start ..} of a map, encoded by {@link ItemCodec}; with the map's {@link Define}

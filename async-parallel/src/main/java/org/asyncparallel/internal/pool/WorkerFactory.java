@@ -23,7 +23,7 @@ final class WorkerFactory {
   private static final long KILL_WAIT_MILLIS = 10_000;
 
   private final String poolName;
-  private final Body<Request, Reply, String> body;
+  private final Body<byte[], byte[], String> body;
   private final List<String> machines;
   private final String localMachine;
   private final AtomicInteger numbers = new AtomicInteger();
@@ -32,7 +32,7 @@ final class WorkerFactory {
    * @param machines the pool's machines; a {@code null} entry means this machine
    * @param localMachine this machine's name in the cluster
    */
-  WorkerFactory(String poolName, Body<Request, Reply, String> body, List<String> machines, String localMachine) {
+  WorkerFactory(String poolName, Body<byte[], byte[], String> body, List<String> machines, String localMachine) {
     this.poolName = poolName;
     this.body = body;
     this.machines = machines;
@@ -55,7 +55,7 @@ final class WorkerFactory {
    * that cannot even be asked for is a failed future. Cancelling the future kills the worker.
    */
   CompletableFuture<PoolWorker> spawn(String machine) {
-    CompletableFuture<Spawned<Request, Reply, String>> spawn;
+    CompletableFuture<Spawned<byte[], byte[], String>> spawn;
     try {
       spawn = Parallel.spawn(machine == null ? Where.local() : Where.on(machine), body);
     } catch (RuntimeException e) {

@@ -27,27 +27,27 @@ final class WorkerLoop {
   /** A map's function and reducer, or why they did not decode. */
   private record Functions(Fn<Object, Object> fn, Reducer<Object> reducer, ParallelException error) {}
 
-  private final Hub<Request, Reply> hub;
+  private final Hub<byte[], byte[]> hub;
   private final SerializableRunnable initializer;
   private final Map<Long, Functions> maps = new HashMap<>();
   private ClientId pool;
   private ParallelException undecodable; // the last request that did not decode, if any
 
-  private WorkerLoop(Hub<Request, Reply> hub, SerializableRunnable initializer) {
+  private WorkerLoop(Hub<byte[], byte[]> hub, SerializableRunnable initializer) {
     this.hub = hub;
     this.initializer = initializer;
   }
 
   /** The body to spawn; it captures the initializer only. */
-  static Body<Request, Reply, String> body(SerializableRunnable initializer) {
+  static Body<byte[], byte[], String> body(SerializableRunnable initializer) {
     return hub -> new WorkerLoop(hub, initializer).serve();
   }
 
   private String serve() throws InterruptedException {
-    Inbox<HubEvent<Request>> inbox = hub.listen();
+    Inbox<HubEvent<byte[]>> inbox = hub.listen();
     boolean started = false;
     while (true) {
-      HubEvent<Request> event;
+      HubEvent<byte[]> event;
       try {
         event = inbox.take();
       } catch (ChannelClosedException e) {
@@ -56,10 +56,17 @@ final class WorkerLoop {
         undecodable = e;
         continue;
       }
-      if (event instanceof HubEvent.Disconnect<Request> gone && gone.client().equals(pool)) {
+      if (event instanceof HubEvent.Disconnect<byte[]> gone && gone.client().equals(pool)) {
         return "the pool's channel went away: " + gone.reason();
       }
-      if (!(event instanceof HubEvent.Data<Request> data)) {
+      if (!(event instanceof HubEvent.Data<byte[]> data)) {
+        continue;
+      }
+      Request request;
+      try {
+        request = PoolWire.decodeRequest(data.message());
+      } catch (ParallelException e) {
+        undecodable = e;
         continue;
       }
       pool = data.client();
@@ -69,7 +76,7 @@ final class WorkerLoop {
           return "the initializer threw";
         }
       }
-      switch (data.message()) {
+      switch (request) {
         case Request.Hello hello -> { }
         case Request.Chunk chunk -> compute(chunk);
         case Request.Call call -> call(call);
@@ -80,16 +87,21 @@ final class WorkerLoop {
     }
   }
 
+  /** Sends a reply to the pool. */
+  private void reply(Reply reply) {
+    hub.send(pool, PoolWire.encode(reply));
+  }
+
   private boolean initialize() {
     if (initializer != null) {
       try {
         initializer.run();
       } catch (Throwable t) {
-        hub.send(pool, new Reply.InitFailed(PID, RemoteText.of("the pool's initializer threw", t)));
+        reply(new Reply.InitFailed(PID, RemoteText.of("the pool's initializer threw", t)));
         return false;
       }
     }
-    hub.send(pool, new Reply.Ready(PID));
+    reply(new Reply.Ready(PID));
     return true;
   }
 
@@ -187,7 +199,7 @@ final class WorkerLoop {
   /** Sends a chunk's answer; one that does not fit in a message becomes that chunk's failure. */
   private void send(Request.Chunk chunk, Reply reply, int items) {
     try {
-      hub.send(pool, reply);
+      reply(reply);
     } catch (ParallelException e) {
       fail(chunk, chunk.start(), RemoteText.of("the results of items " + chunk.start() + ".."
           + (chunk.start() + items - 1) + " do not fit in one message (a smaller PoolConfig.chunkSize helps):", e));
@@ -195,7 +207,7 @@ final class WorkerLoop {
   }
 
   private void fail(Request.Chunk chunk, long index, RemoteText error) {
-    hub.send(pool, new Reply.ItemFailed(chunk.mapId(), chunk.seq(), index, error));
+    reply(new Reply.ItemFailed(chunk.mapId(), chunk.seq(), index, error));
   }
 
   private void call(Request.Call call) {
@@ -203,7 +215,7 @@ final class WorkerLoop {
     try {
       task = (Task<?>) Codec.decode(call.task(), "the task");
     } catch (ParallelException | ClassCastException e) {
-      hub.send(pool, new Reply.CallFailed(call.callId(),
+      reply(new Reply.CallFailed(call.callId(),
           RemoteText.of("the task could not be read in the worker:", e)));
       return;
     }
@@ -211,13 +223,13 @@ final class WorkerLoop {
     try {
       value = task.call();
     } catch (Throwable t) {
-      hub.send(pool, new Reply.CallFailed(call.callId(), RemoteText.of("the task threw", t)));
+      reply(new Reply.CallFailed(call.callId(), RemoteText.of("the task threw", t)));
       return;
     }
     try {
-      hub.send(pool, new Reply.CallDone(call.callId(), Codec.encode(value, "the task's result")));
+      reply(new Reply.CallDone(call.callId(), Codec.encode(value, "the task's result")));
     } catch (ParallelException e) {
-      hub.send(pool, new Reply.CallFailed(call.callId(), RemoteText.of("the task's result cannot be sent:", e)));
+      reply(new Reply.CallFailed(call.callId(), RemoteText.of("the task's result cannot be sent:", e)));
     }
   }
 }
