@@ -658,6 +658,7 @@ public final class Connection {
         direct = false;
         return false;
       }
+      loop.reselect(); // else the next message still wakes the I/O thread too
     }
     return true;
   }
@@ -750,7 +751,6 @@ public final class Connection {
         if (!takeReading(k)) {
           return false;
         }
-        scheduleTakeBack(LINGER_NANOS); // (once: the timer keeps itself going while the link is borrowed)
         return readAsConsumer(waiting, deadlineNanos);
       } finally {
         reading.unlock();
@@ -760,6 +760,8 @@ public final class Connection {
       borrowers.decrementAndGet();
       if (!direct) { // handed back meanwhile: the I/O thread watches the socket again
         loop.execute(this::updateInterest);
+      } else {
+        scheduleTakeBack(LINGER_NANOS); // unless already on its way (it re-arms itself while callers come and go)
       }
     }
   }
@@ -771,16 +773,20 @@ public final class Connection {
   }
 
   /**
-   * On the timer, every {@value #LINGER_NANOS} ns or so while a link is borrowed: a link that
-   * nobody has borrowed for that long goes back to the I/O thread. The timer re-arms itself (a
-   * borrower scheduling it after each wait would wake the timer thread each time).
+   * On the timer, {@value #LINGER_NANOS} ns after a borrower left: a link that nobody has borrowed
+   * since goes back to the I/O thread. While callers come and go it re-arms itself (a borrower
+   * scheduling it after each wait would wake the timer thread each time); while one waits it
+   * stops (a caller may wait for long: a spare for its job), and that caller's leaving arms it.
    */
   private void takeBack() {
-    if (!direct || permanent || ended.get()) {
+    if (!direct || permanent || ended.get() || borrowers.get() > 0) {
       takeBackScheduled.set(false);
+      if (borrowers.get() == 0 && direct && !permanent && !ended.get()) {
+        scheduleTakeBack(LINGER_NANOS); // the borrower left between the two looks
+      }
       return;
     }
-    long idle = borrowers.get() > 0 ? 0 : System.nanoTime() - lastBorrowEndNanos;
+    long idle = System.nanoTime() - lastBorrowEndNanos;
     if (idle < LINGER_NANOS) {
       Threads.TIMER.schedule(this::takeBack, LINGER_NANOS - idle, TimeUnit.NANOSECONDS);
     } else {

@@ -66,6 +66,16 @@ final class IoLoop {
   private final List<Runnable> afterRelease = new ArrayList<>();
 
   /**
+   * Makes the I/O thread select again: an interest change made on another thread takes effect
+   * only then (until it does, the selector still wakes the I/O thread for that socket).
+   */
+  void reselect() {
+    if (!inLoop()) {
+      selector.wakeup();
+    }
+  }
+
+  /**
    * Stops watching a socket (its connection ended), then runs {@code then} once the key has left
    * the selector, which is when a closed socket's descriptor is released: whoever {@code then}
    * tells that the connection is gone may count descriptors. Call on the I/O thread.
