@@ -31,7 +31,7 @@ public final class CodeCache {
   /** How old the leftovers of an upload or a copy that was killed midway must be to be removed. */
   static final Duration LEFTOVER_AFTER = Duration.ofDays(1);
   private static final Duration MARK_EVERY = Duration.ofDays(1);
-  private static final Pattern KEPT = Pattern.compile("[0-9a-f]{64}\\.jar|workers-[0-9a-f]+\\.(aot|jsa)");
+  private static final Pattern KEPT = Pattern.compile("[0-9a-f]{64}\\.jar|workers-[0-9a-f]+\\.(aot|jsa)(\\.trained)?");
   private static final Pattern LEFTOVER = Pattern.compile("incoming.*");
 
   private CodeCache() {}

@@ -127,14 +127,16 @@ public final class LocalLauncher {
   /** Starts the output pumps of a started process (each a thread). */
   private WorkerProcess pumped(long workerId, Process process, List<String> archiveOptions) {
     String noise = null;
+    boolean records = false;
     if (archive != null) {
       archive.started(process, archiveOptions);
       noise = archive.noiseMarker(archiveOptions);
+      records = SharedArchive.records(archiveOptions);
     }
     String tag = "worker-" + process.pid();
     var stdout = OutputPump.start("stdout-" + tag, process.getInputStream(), () -> System.out, noise);
     var stderr = OutputPump.start("stderr-" + tag, process.getErrorStream(), () -> System.err);
-    return new WorkerProcess(workerId, process, stdout, stderr);
+    return new WorkerProcess(workerId, process, stdout, stderr, records);
   }
 
   /**

@@ -30,8 +30,10 @@ import org.asyncparallel.internal.Threads;
  * its linkage: a few milliseconds of every later {@code run}); and if that worker has not ended
  * after {@link #TRAINING_AFTER}, a training run ({@code internal.worker.Training}, a JVM of its own
  * that goes through a worker's steps in under a second) records one, since a program's first
- * worker may live as long as the program (a deep cascade's top). Workers started meanwhile run
- * without. Needs a class path of jars only (CDS refuses directories): without one, workers simply
+ * worker may live as long as the program (a deep cascade's top). A worker's archive replaces a
+ * training run's, never the other way round: the training run knows none of the user's classes
+ * (the pool gives the recording worker the next job for the same reason). Workers started
+ * meanwhile run without. Needs a class path of jars only (CDS refuses directories): without one, workers simply
  * start without an archive. A stale or unusable archive is ignored by the JVM, silently
  * ({@code -Xlog:cds*=off}, {@code -Xlog:aot*=off}).
  */
@@ -47,6 +49,7 @@ final class SharedArchive {
   private final Set<Process> running = new HashSet<>(); // training, assembling; lock
   private boolean recording; // a worker records for the current jars, guarded by lock
   private boolean trained; // a training run was started for the current jars, guarded by lock
+  private boolean workerMade; // the archive in place was recorded by a worker, for the current jars; lock
   private int generation; // counts discards (jars put back): a run for older jars is not installed; lock
   private boolean closed; // guarded by lock
   private static final long MARK_NANOS = TimeUnit.HOURS.toNanos(1);
@@ -108,12 +111,25 @@ final class SharedArchive {
   }
 
   /**
-   * The archive options for the next worker: the archive's when it is in place; otherwise, for the
-   * first worker, the options that make it record one (see {@link #started}); otherwise none.
+   * The archive options for the next worker: for the first worker, the options that make it record
+   * one (see {@link #started}) if there is none yet or only a training run's; otherwise the
+   * archive's when it is in place; otherwise none.
    */
   List<String> options() {
     String quiet = aot ? "-Xlog:cds*=off,aot*=off" : "-Xlog:cds*=off";
-    if (Files.isRegularFile(archive)) {
+    boolean present = Files.isRegularFile(archive);
+    if (!present || Files.exists(trainedMarker())) {
+      synchronized (lock) {
+        if (!recording && !closed) {
+          recording = true;
+          Path file = ownFile("w" + generation, "tmp");
+          return aot
+              ? List.of("-XX:AOTMode=record", "-XX:AOTConfiguration=" + file, quiet)
+              : List.of("-XX:ArchiveClassesAtExit=" + file, quiet);
+        }
+      }
+    }
+    if (present) {
       long now = System.nanoTime();
       if (now - lastMarked > MARK_NANOS) { // a racy check: at worst marked twice
         lastMarked = now;
@@ -121,16 +137,15 @@ final class SharedArchive {
       }
       return List.of((aot ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=") + archive, quiet);
     }
-    synchronized (lock) {
-      if (recording || closed) {
-        return List.of(quiet);
-      }
-      recording = true;
-      Path file = ownFile("w" + generation, "tmp");
-      return aot
-          ? List.of("-XX:AOTMode=record", "-XX:AOTConfiguration=" + file, quiet)
-          : List.of("-XX:ArchiveClassesAtExit=" + file, quiet);
-    }
+    return List.of(quiet);
+  }
+
+  /**
+   * The file that says the archive in place was made by a training run: the first worker of the
+   * next program records a better one (with the user's classes), even though that one exists.
+   */
+  private Path trainedMarker() {
+    return archive.resolveSibling(archive.getFileName() + ".trained");
   }
 
   /**
@@ -153,7 +168,7 @@ final class SharedArchive {
     int jars = Integer.parseInt(file.replaceAll(".*-w([0-9]+)\\.tmp$", "$1"));
     // off the JDK's process reaper: assembling an AOT cache takes a JVM run of its own
     worker.onExit().thenRunAsync(() -> {
-      if (!install(worker, Path.of(file), jars)) {
+      if (!install(worker, Path.of(file), jars, true)) {
         train(); // it was killed before it could record, say
       }
     }, Threads.CALLBACKS);
@@ -162,6 +177,11 @@ final class SharedArchive {
         Threads.CALLBACKS.execute(this::train);
       }
     }, TRAINING_AFTER.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Whether a worker started with these archive options records the archive. */
+  static boolean records(List<String> options) {
+    return recordingFileOf(options) != null;
   }
 
   /** The recording file named in a worker's archive options, or null if it does not record. */
@@ -207,7 +227,7 @@ final class SharedArchive {
       running.add(process);
     }
     Path file = ownFile("t" + jars, "tmp");
-    process.onExit().thenRunAsync(() -> install(process, file, jars), Threads.CALLBACKS);
+    process.onExit().thenRunAsync(() -> install(process, file, jars, false), Threads.CALLBACKS);
   }
 
   /** A file of this process's for the archive: a recording or a half-made archive. */
@@ -217,10 +237,12 @@ final class SharedArchive {
 
   /**
    * After a recording JVM's exit (on a callback thread): puts the archive it recorded in place,
-   * unless the jars were put back since (the JVM would refuse it). False if it recorded nothing
-   * usable.
+   * unless the jars were put back since (the JVM would refuse it), or unless it is a training
+   * run's and a worker's is already there. False if it recorded nothing usable.
+   *
+   * @param byWorker whether a worker recorded it (rather than a training run)
    */
-  private boolean install(Process recorder, Path recorded, int jars) {
+  private boolean install(Process recorder, Path recorded, int jars, boolean byWorker) {
     Path made = recorded.resolveSibling(recorded.getFileName().toString().replaceAll("\\.tmp$", ".made"));
     try {
       synchronized (lock) {
@@ -236,11 +258,18 @@ final class SharedArchive {
         result = made;
       }
       synchronized (lock) {
-        if (jars != generation || closed) {
+        if (jars != generation || closed || (!byWorker && workerMade)) {
           return true; // nothing more to do for these jars
         }
         if (Files.isRegularFile(result) && Files.size(result) > 0) {
+          if (!byWorker) {
+            Files.write(trainedMarker(), new byte[0]); // first: a training run's archive never goes unmarked
+          }
           Files.move(result, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+          if (byWorker) {
+            Files.deleteIfExists(trainedMarker());
+          }
+          workerMade = byWorker;
           return true;
         }
         return false;
@@ -300,9 +329,11 @@ final class SharedArchive {
   void discard() {
     synchronized (lock) {
       deleteQuietly(archive);
+      deleteQuietly(trainedMarker());
       generation++;
       recording = false;
       trained = false;
+      workerMade = false;
     }
   }
 

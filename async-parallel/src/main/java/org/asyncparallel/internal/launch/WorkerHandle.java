@@ -21,4 +21,12 @@ public interface WorkerHandle {
 
   /** How it ended, with the last lines of its output: for {@code WorkerDiedException}. */
   String describeExit();
+
+  /**
+   * Whether it records the workers' class archive as it exits: it should get the next job, so
+   * that the archive holds a real task's classes (the user's lambda and its linkage).
+   */
+  default boolean recordsArchive() {
+    return false;
+  }
 }

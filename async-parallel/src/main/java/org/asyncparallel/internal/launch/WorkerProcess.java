@@ -13,12 +13,19 @@ public final class WorkerProcess implements WorkerHandle {
   private final Process process;
   private final OutputPump stdout;
   private final OutputPump stderr;
+  private final boolean recordsArchive;
 
-  WorkerProcess(long workerId, Process process, OutputPump stdout, OutputPump stderr) {
+  WorkerProcess(long workerId, Process process, OutputPump stdout, OutputPump stderr, boolean recordsArchive) {
     this.workerId = workerId;
     this.process = process;
     this.stdout = stdout;
     this.stderr = stderr;
+    this.recordsArchive = recordsArchive;
+  }
+
+  @Override
+  public boolean recordsArchive() {
+    return recordsArchive;
   }
 
   public long workerId() {

@@ -150,7 +150,9 @@ final class MachinePool {
     Job job;
     synchronized (this) {
       job = nextWaiting();
-      if (job == null) {
+      if (job == null && worker.recordsArchive()) {
+        ready.addFirst(self[0]); // the next job's: its exit makes the archive, with that job's classes
+      } else if (job == null) {
         ready.addLast(self[0]);
       }
     }
