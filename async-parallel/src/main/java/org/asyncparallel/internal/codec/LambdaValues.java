@@ -20,7 +20,9 @@ import org.asyncparallel.ParallelException;
  * capturing class's own {@code $deserializeLambda$} (which accepts only the lambdas that class
  * defines), but without an object stream: a trivial task took 15-30 µs to read back through
  * {@code ObjectInputStream} here, and about 1 µs so. The deserialization filter sees the capturing
- * class (as it would in a stream) and each captured argument.
+ * class (as it would in a stream) and each captured argument. A {@code Task} or {@code Body}
+ * lambda is rebuilt around its body method instead ({@link RebuiltLambda}): linking a serializable
+ * lambda costs a fresh worker 1.5-2 ms.
  *
  * <pre>
  *  +-----+------------------------------------------------------+-------+---------------------------+
@@ -68,6 +70,9 @@ final class LambdaValues {
 
   /** The short encoding of a serializable lambda, or null for anything else (or if it cannot take it). */
   static byte[] encode(Object value, String what) {
+    if (value instanceof RebuiltLambda rebuilt) {
+      return encode(rebuilt.form(), what);
+    }
     Class<?> type = value.getClass();
     if (!type.isHidden() || !(value instanceof Serializable) || type.getModule().isNamed()) {
       return null;
@@ -77,7 +82,19 @@ final class LambdaValues {
       return null;
     }
     try {
-      if (!(writeReplace.invoke(value) instanceof SerializedLambda lambda) || lambda.getCapturedArgCount() > 255) {
+      return writeReplace.invoke(value) instanceof SerializedLambda lambda ? encode(lambda, what) : null;
+    } catch (Throwable e) {
+      if (e instanceof Error error && !(e instanceof LinkageError)) {
+        throw error;
+      }
+      return null;
+    }
+  }
+
+  /** The short encoding of a lambda's serialized form, or null if it cannot take it. */
+  private static byte[] encode(SerializedLambda lambda, String what) {
+    try {
+      if (lambda.getCapturedArgCount() > 255) {
         return null;
       }
       var bytes = new ByteArrayOutputStream(256);
@@ -172,13 +189,17 @@ final class LambdaValues {
       throw new ParallelException(what + " cannot be deserialized in this process: " + refused
           + " is rejected by the deserialization filter \"" + filter.pattern() + "\" (Config.deserializationFilter)");
     }
+    var lambda = new SerializedLambda(capturing, names[1], names[2], names[3], kind, names[4], names[5], names[6],
+        names[7], captured);
+    Object rebuilt = RebuiltLambda.rebuild(capturing, lambda);
+    if (rebuilt != null) {
+      return rebuilt; // without linking the lambda: see RebuiltLambda
+    }
     MethodHandle deserialize = DESERIALIZE.get(capturing);
     if (deserialize == null) {
       throw new ParallelException(what + " cannot be deserialized in this process: class " + className
           + " defines no serializable lambda");
     }
-    var lambda = new SerializedLambda(capturing, names[1], names[2], names[3], kind, names[4], names[5], names[6],
-        names[7], captured);
     try {
       return deserialize.invoke(lambda);
     } catch (Throwable e) {
