@@ -96,6 +96,18 @@ class LifecycleTest {
     }
   }
 
+  /** The library's small initial heap gives way to the user's heap size, even a smaller one. */
+  @Test
+  void aHeapSmallerThanTheLibrarysInitialHeapIsTheUsers() throws Exception {
+    Parallel.init(Config.builder().workerJvmOptions("-Xmx12m").build());
+    try {
+      long max = Parallel.run(() -> Runtime.getRuntime().maxMemory()).get(60, TimeUnit.SECONDS);
+      assertThat(max).isLessThanOrEqualTo(12L << 20);
+    } finally {
+      Parallel.shutdown().get(30, TimeUnit.SECONDS);
+    }
+  }
+
   @Test
   void aWorkerThatCannotStartIsWorkerDiedWithItsStderr() throws Exception {
     Parallel.init(Config.builder().workerJvmOptions("-XX:+NoSuchJvmOptionAtAll").build());

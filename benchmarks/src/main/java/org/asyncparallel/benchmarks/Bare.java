@@ -31,9 +31,9 @@ import org.asyncparallel.benchmarks.tiny.Tree;
  * figure says otherwise).
  */
 final class Bare implements AutoCloseable {
-  /** The options the library gives its workers (LocalLauncher.DEFAULT_OPTIONS), for diagnosis. */
+  /** The options the library gives its workers (LocalLauncher.defaultsFor no user options), for diagnosis. */
   static final List<String> WORKER_FLAGS =
-      List.of("-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:+ExitOnOutOfMemoryError", "-Xshare:auto");
+      List.of("-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:+ExitOnOutOfMemoryError", "-Xms16m", "-Xshare:auto");
 
   final Path dir;
   final Path tinyClasses;

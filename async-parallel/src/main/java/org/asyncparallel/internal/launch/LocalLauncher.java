@@ -17,9 +17,20 @@ import java.util.concurrent.TimeUnit;
  * class-data-sharing archive when the class path allows one ({@link SharedArchive}).
  */
 public final class LocalLauncher {
-  /** JVM options for every worker, before the user's: small and quick to start. */
+  /**
+   * JVM options for every worker, before the user's (which override them): small and quick to
+   * start.
+   */
   static final List<String> DEFAULT_OPTIONS = List.of(
       "-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:+ExitOnOutOfMemoryError");
+  /**
+   * The initial heap, unless the user sizes the heap: small (it grows as a task needs), so that a
+   * worker's young generation is small and the few megabytes a worker allocates while it starts
+   * are collected and their pages used again, instead of each allocation touching a fresh page of
+   * a young generation sized from the machine's memory (128 MB here): an idle worker's RSS 56 ->
+   * 49 MB, and fewer page faults (wide 100: 8.8-9.3 s vs 9.8-10.6 s, probes alternating).
+   */
+  static final String INITIAL_HEAP = "-Xms16m";
   private static final String MAIN = "org.asyncparallel.internal.worker.WorkerMain";
 
   private final String java;
@@ -28,6 +39,7 @@ public final class LocalLauncher {
   private final List<String> entries;
   private final List<? extends CodeCache.Piece> cached;
   private final SharedArchive archive;
+  private final List<String> defaults; // DEFAULT_OPTIONS, and INITIAL_HEAP unless the user sizes the heap
   private static final long MARK_NANOS = TimeUnit.HOURS.toNanos(1);
   private volatile long lastMarked = System.nanoTime(); // when the cached jars were last marked used
 
@@ -55,9 +67,25 @@ public final class LocalLauncher {
     this.entries = List.copyOf(entries);
     this.cached = cached == null ? null : List.copyOf(cached);
     this.classPath = String.join(File.pathSeparator, entries);
-    List<String> vmOptions = new ArrayList<>(DEFAULT_OPTIONS);
+    this.defaults = defaultsFor(this.userOptions);
+    List<String> vmOptions = new ArrayList<>(defaults);
     vmOptions.addAll(this.userOptions);
     this.archive = SharedArchive.forClassPath(this.java, entries, vmOptions);
+  }
+
+  /**
+   * The library's options for workers with these user options: {@link #INITIAL_HEAP} only if they
+   * do not size the heap (it would clash with a smaller {@code -Xmx}).
+   */
+  static List<String> defaultsFor(List<String> userOptions) {
+    boolean sized = userOptions.stream().anyMatch(o -> o.startsWith("-Xms") || o.startsWith("-Xmx")
+        || o.startsWith("-XX:InitialHeapSize=") || o.startsWith("-XX:MaxHeapSize=") || o.startsWith("-XX:MinHeapSize="));
+    if (sized) {
+      return DEFAULT_OPTIONS;
+    }
+    List<String> options = new ArrayList<>(DEFAULT_OPTIONS);
+    options.add(INITIAL_HEAP);
+    return List.copyOf(options);
   }
 
   /**
@@ -102,7 +130,7 @@ public final class LocalLauncher {
     restoreCache();
     List<String> command = new ArrayList<>();
     command.add(java);
-    command.addAll(DEFAULT_OPTIONS);
+    command.addAll(defaults);
     List<String> archiveOptions = archive == null ? List.of() : archive.options();
     command.addAll(archiveOptions);
     command.add("-Dasyncparallel.worker=" + workerId);
