@@ -16,8 +16,7 @@ public final class Threads {
    * virtual-thread scheduler and its pollers, and a completion wakes its thread directly.
    */
   public static final ExecutorService CALLBACKS = new java.util.concurrent.ThreadPoolExecutor(0, Integer.MAX_VALUE,
-      30, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(),
-      Thread.ofPlatform().daemon().name("asyncparallel-callback-", 0).stackSize(512 * 1024).factory());
+      30, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(), callbackThreads());
 
   /** Timeouts (handshakes, grace periods). Its tasks only close sockets or kill processes. */
   public static final ScheduledExecutorService TIMER = timer();
@@ -35,6 +34,21 @@ public final class Threads {
   /** Runs a short task off the caller's thread (handshakes of accepted sockets), on the pool. */
   public static void runSoon(Runnable body) {
     CALLBACKS.execute(body);
+  }
+
+  /**
+   * The callback pool's threads. Not {@code Thread.ofPlatform().name(prefix, 0).factory()}: its
+   * first thread cost a new JVM 7-8 ms (the factory counts through a VarHandle, linked on first
+   * use), and a worker's first callback thread is on the way of its hub's first client.
+   */
+  private static java.util.concurrent.ThreadFactory callbackThreads() {
+    var count = new java.util.concurrent.atomic.AtomicLong();
+    return body -> {
+      Thread thread = new Thread(null, body, "asyncparallel-callback-".concat(Long.toString(count.getAndIncrement())),
+          512 * 1024);
+      thread.setDaemon(true);
+      return thread;
+    };
   }
 
   private static ScheduledExecutorService timer() {
