@@ -549,9 +549,12 @@ final class Report {
               + "but a run that finds a ready worker still took %s (%s the 3 ms target; a bare JVM round trip "
               + "took %s, a Python fork %s): the task goes to the worker, is deserialized and run there, and "
               + "the result comes back through the main process, each hop a thread hand-off (see the channel "
-              + "round trip). The task's own code is new to the worker: from the first class of the task's "
-              + "code on, the logged worker still loaded %s classes over %s (`-Xlog:class+load`, in a "
-              + "separate run at the end). Each run also makes the main process start "
+              + "round trip). The worker maps the task's classes from the class archive (recorded by the "
+              + "program's first worker, which ran a task) and calls the task's lambda body without linking "
+              + "the lambda (`RebuiltLambda`: linking a serializable lambda took 1.5-2 ms of a fresh JVM); a "
+              + "worker logged with `-Xlog:class+load` in a separate run at the end, whose extra option gives it "
+              + "no archive, loaded %s classes over %s from the first class of the task's code on. "
+              + "Each run also makes the main process start "
               + "a replacement worker, once the run has ended (so that its boot does not compete with the run "
               + "for the CPU): %s of children's CPU per run (a bare JVM round trip: %s) on %d CPUs; the main "
               + "process itself spent %s of CPU per run. A worker "
@@ -695,7 +698,12 @@ final class Report {
     return String.format("an idle bare JVM already has %s here (%s with the worker's flags), so a worker "
             + "that is a whole JVM starts near the bound; the library's worker adds %s over the bare JVM "
             + "with the same flags: the library's and Java serialization's classes, the code compiled while "
-            + "starting, and its threads (%s threads vs %s for the bare JVM; the worker's: %s).",
+            + "starting, and its threads (%s threads vs %s for the bare JVM; the worker's: %s). About 13 MB "
+            + "of a worker's RSS is its class archive's read-write part, which the JVM relocates (so writes) "
+            + "as it maps it; mapped where it was made (`ArchiveRelocationMode=0`, a diagnostic option) the "
+            + "same pages count as file pages instead: the RSS stays. Tried without effect on RSS: "
+            + "`-XX:TrimNativeHeapInterval`, fewer malloc arenas; a C1-only worker saves 2-8 MB but costs "
+            + "long tasks C2's code.",
         Fmt.value(Kind.BYTES, bare), Fmt.value(Kind.BYTES, flags), Fmt.value(Kind.BYTES, lib - flags),
         n("threads.lib"), n("threads.bareFlags"), notes.getOrDefault("workerThreads", "?"));
   }

@@ -110,18 +110,20 @@ final class HubHost {
   }
 
   private void accept(Connected connected, Message first) {
-    switch (first) {
-      case Message.Attach attach -> {
-        RealHub<?, ?> hub = hubs.get(attach.hubId());
-        if (hub == null) {
-          refuse(connected, "no hub " + attach.hubId() + " in process " + ProcessHandle.current().pid()
-              + " (it was closed, or its process has ended)");
-        } else {
-          hub.attach(connected);
-        }
+    // if/else, not a pattern switch: a switch's first run spins a class (about 1 ms of a new JVM),
+    // and this one runs on the way of a spawned worker's first message
+    if (first instanceof Message.Attach attach) {
+      RealHub<?, ?> hub = hubs.get(attach.hubId());
+      if (hub == null) {
+        refuse(connected, "no hub " + attach.hubId() + " in process " + ProcessHandle.current().pid()
+            + " (it was closed, or its process has ended)");
+      } else {
+        hub.attach(connected);
       }
-      case Message.Hello hello when onHello != null -> onHello.accept(connected, hello);
-      default -> connected.closeQuietly();
+    } else if (first instanceof Message.Hello hello && onHello != null) {
+      onHello.accept(connected, hello);
+    } else {
+      connected.closeQuietly();
     }
   }
 
