@@ -39,6 +39,11 @@ import org.asyncparallel.internal.Threads;
  */
 final class SharedArchive {
   private static final String TRAINING = "org.asyncparallel.internal.worker.Training";
+  /**
+   * Tells the recording worker that it records: after its job it also goes through a hub's steps
+   * ({@code WorkerMain}), so that the archive holds them whatever its job was.
+   */
+  static final String RECORDING_PROPERTY = "-Dasyncparallel.recording=true";
   /** How long the recording worker may live before a training run makes the archive instead. */
   static final Duration TRAINING_AFTER = Duration.ofSeconds(3);
   private final Path archive;
@@ -124,8 +129,8 @@ final class SharedArchive {
           recording = true;
           Path file = ownFile("w" + generation, "tmp");
           return aot
-              ? List.of("-XX:AOTMode=record", "-XX:AOTConfiguration=" + file, quiet)
-              : List.of("-XX:ArchiveClassesAtExit=" + file, quiet);
+              ? List.of("-XX:AOTMode=record", "-XX:AOTConfiguration=" + file, quiet, RECORDING_PROPERTY)
+              : List.of("-XX:ArchiveClassesAtExit=" + file, quiet, RECORDING_PROPERTY);
         }
       }
     }

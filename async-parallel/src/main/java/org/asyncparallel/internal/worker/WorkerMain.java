@@ -10,6 +10,7 @@ import java.net.SocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.asyncparallel.Body;
+import org.asyncparallel.Channel;
 import org.asyncparallel.Hub;
 import org.asyncparallel.Task;
 import org.asyncparallel.internal.Threads;
@@ -153,10 +154,41 @@ public final class WorkerMain {
     } catch (Exception e) {
       // the root is gone or stuck: nothing more can be reported
     }
+    if (Boolean.getBoolean("asyncparallel.recording")) {
+      exerciseHub(runtime);
+    }
     System.out.flush();
     System.err.flush();
     Threads.TIMER.schedule(() -> Runtime.getRuntime().halt(0), 5, TimeUnit.SECONDS);
     System.exit(0);
+  }
+
+  /**
+   * In the worker that records the workers' class archive, once its outcome has gone: goes once
+   * through what a spawned worker does with its hub (a hub, a channel to it from this process, a
+   * message each way), so that the archive holds those classes whatever this worker's own job was
+   * (a spawned worker whose hub classes come from the jars instead starts its hub ~6 ms later).
+   * Best effort, and bounded: a second at most.
+   */
+  private static void exerciseHub(ProcessRuntime runtime) {
+    try {
+      Hub<String, String> hub = runtime.newHubForBody();
+      Channel<String, String> channel = hub.openChannel();
+      try {
+        CompletableFuture<String> answer = channel.readAsync();
+        channel.write("archive");
+        var message = hub.listenSimple().poll(java.time.Duration.ofSeconds(1));
+        if (message.isPresent()) {
+          hub.send(message.get().client(), message.get().message());
+          answer.get(1, TimeUnit.SECONDS);
+        }
+      } finally {
+        channel.close();
+        hub.close();
+      }
+    } catch (Exception e) {
+      // an optimization only
+    }
   }
 
   /** Halts the JVM when stdin ends: the root died (even by kill -9) or asked this worker to end. */
