@@ -155,7 +155,7 @@ public final class Connection {
     if (socket != null) {
       loop.execute(this::register);
     } else {
-      Threads.runSoon(this::open);
+      Threads.open(this::open);
     }
   }
 

@@ -116,7 +116,7 @@ public final class Listener implements AutoCloseable {
         Connected.closeQuietly(socket);
         continue;
       }
-      Threads.runSoon(() -> authenticate(socket));
+      Threads.authenticate(() -> authenticate(socket));
     }
   }
 
