@@ -371,6 +371,41 @@ class HubChannelTest {
   }
 
   @Test
+  void readAsyncRacingCloseFailsAsClosedAndNeverThrows() throws Exception {
+    // a readAsync that found the channel open while another thread closed it used to throw the
+    // async reader's RejectedExecutionException (seen in the chaos soak)
+    try (Hub<String, String> hub = Parallel.hub()) {
+      for (int round = 0; round < 300; round++) {
+        Channel<String, String> channel = hub.openChannel();
+        var reads = new java.util.concurrent.ConcurrentLinkedQueue<CompletableFuture<String>>();
+        var thrown = new java.util.concurrent.atomic.AtomicReference<Throwable>();
+        var go = new java.util.concurrent.CountDownLatch(1);
+        Thread reader = Thread.ofPlatform().start(() -> {
+          try {
+            go.await();
+            for (int i = 0; i < 50; i++) {
+              reads.add(channel.readAsync());
+            }
+          } catch (Throwable e) {
+            thrown.set(e);
+          }
+        });
+        go.countDown();
+        if (round % 2 == 0) {
+          Thread.onSpinWait();
+        }
+        channel.close();
+        reader.join(10_000);
+        assertThat(thrown.get()).as("round %d", round).isNull();
+        for (CompletableFuture<String> read : reads) {
+          assertThatThrownBy(() -> read.get(10, TimeUnit.SECONDS)).as("round %d", round)
+              .hasCauseInstanceOf(ChannelClosedException.class);
+        }
+      }
+    }
+  }
+
+  @Test
   void byteArrayMessagesArriveAsTheyWereWhenWrittenEachTheReadersOwn() throws Exception {
     // a byte[] travels plain (its content is the frame), anything else through the codec: mixed here
     Spawned<Object, Object, String> spawned = Parallel.<Object, Object, String>spawn(hub -> {

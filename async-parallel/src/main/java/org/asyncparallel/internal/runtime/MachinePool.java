@@ -182,19 +182,15 @@ final class MachinePool {
     }
   }
 
-  private void replenish() {
-    int toStart;
-    synchronized (this) {
-      if (closed) {
-        return;
-      }
-      int wanted = waiting.size() + (deathsInARow >= GIVE_UP_AFTER ? 0 : spares);
-      toStart = wanted - ready.size() - starting.size() - queued;
-      if (toStart <= 0) {
-        return;
-      }
-      queued += toStart;
+  private synchronized void replenish() {
+    if (closed) {
+      return;
     }
+    int wanted = waiting.size() + (deathsInARow >= GIVE_UP_AFTER ? 0 : spares);
+    int toStart = wanted - ready.size() - starting.size() - queued;
+    queued += Math.max(0, toStart);
+    // queued under the monitor: the runtime closes every pool before it shuts the launcher
+    // down, so a start decided here is never rejected by a shut executor
     for (int i = 0; i < toStart; i++) {
       launches.execute(this::startOne);
     }

@@ -192,35 +192,38 @@ public final class RealChannel<A, B> implements Channel<A, B> {
   @Override
   public CompletableFuture<B> readAsync() {
     var future = new CompletableFuture<B>();
-    ThreadPoolExecutor reader;
+    // queued under the monitor: close() shuts the reader down under it, so a read that found the
+    // channel open is queued before that (and fails as closed), never rejected by a shut executor
     synchronized (this) {
       if (closed) {
         return CompletableFuture.failedFuture(
             new ChannelClosedException("the channel to " + address + " was closed by this process"));
       }
-      reader = asyncReader();
+      asyncReader().execute(() -> readInto(future));
     }
-    reader.execute(() -> {
-      if (future.isDone()) {
+    return future;
+  }
+
+  /** On the async reader: one readAsync call, in call order. */
+  private void readInto(CompletableFuture<B> future) {
+    if (future.isDone()) {
+      return;
+    }
+    try {
+      Message.Data raw = closed ? null : takeRaw();
+      if (raw == null) {
+        throw new ChannelClosedException("the channel to " + address + " was closed by this process");
+      }
+      if (future.isCancelled()) {
+        inbox.pushBack(raw);
         return;
       }
-      try {
-        Message.Data raw = closed ? null : takeRaw();
-        if (raw == null) {
-          throw new ChannelClosedException("the channel to " + address + " was closed by this process");
-        }
-        if (future.isCancelled()) {
-          inbox.pushBack(raw);
-          return;
-        }
-        future.complete(inbox.decode(raw));
-      } catch (InterruptedException e) {
-        future.completeExceptionally(new ChannelClosedException("interrupted", e));
-      } catch (RuntimeException e) {
-        future.completeExceptionally(e);
-      }
-    });
-    return future;
+      future.complete(inbox.decode(raw));
+    } catch (InterruptedException e) {
+      future.completeExceptionally(new ChannelClosedException("interrupted", e));
+    } catch (RuntimeException e) {
+      future.completeExceptionally(e);
+    }
   }
 
   private Message.Data takeRaw() throws InterruptedException {
