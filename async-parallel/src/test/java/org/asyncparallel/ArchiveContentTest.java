@@ -89,6 +89,27 @@ class ArchiveContentTest {
     assertThat(commands).anyMatch(ArchiveContentTest::records);
   }
 
+  /**
+   * A program that shuts down right after its first run still leaves an archive (its shutdown waits
+   * the second or two the archive takes), and nothing running: the next program's workers map it.
+   */
+  @Test
+  void aShortProgramLeavesAnArchiveForTheNext() throws Exception {
+    Path cache = CodeCache.directory();
+    deleteArchives(cache);
+    Parallel.init(Config.builder().spareWorkers(0).build());
+    assertThat(records(workerCommand())).as("the first worker records").isTrue();
+    Parallel.shutdown().get(60, TimeUnit.SECONDS);
+    assertThat(hasArchive(cache)).as("an archive in " + cache + " once shutdown returned").isTrue();
+    try (Stream<Path> files = Files.list(cache)) {
+      assertThat(files.map(p -> p.getFileName().toString())).as("made by the worker, not a training run")
+          .noneMatch(n -> n.endsWith(".trained"));
+    }
+
+    Parallel.init(Config.builder().spareWorkers(0).build());
+    assertThat(archiveListing(workerCommand())).as("the next program's worker maps it").isNotNull();
+  }
+
   private static boolean records(List<String> command) {
     return command.stream().anyMatch(a -> a.startsWith(AOT ? "-XX:AOTMode=record" : "-XX:ArchiveClassesAtExit="));
   }

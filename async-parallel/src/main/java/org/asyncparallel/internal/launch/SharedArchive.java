@@ -12,7 +12,10 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 import org.asyncparallel.internal.Threads;
 
@@ -56,7 +59,16 @@ final class SharedArchive {
   private boolean trained; // a training run was started for the current jars, guarded by lock
   private boolean workerMade; // the archive in place was recorded by a worker, for the current jars; lock
   private int generation; // counts discards (jars put back): a run for older jars is not installed; lock
-  private boolean closed; // guarded by lock
+  private boolean closing; // shutting down: nothing new is recorded or trained; lock
+  private boolean closed; // shut down: nothing more is assembled or put in place; lock
+  private final Set<CompletableFuture<Void>> installs = new HashSet<>(); // under way; lock
+  /**
+   * How long shutdown waits for an archive under way (a recording worker's exit, the cache being
+   * put together: a second or two, once per class path) before it ends the JVMs that make it. A
+   * short program's first run would otherwise never leave an archive behind, and neither would
+   * its next runs.
+   */
+  static final Duration FINISH_AT_SHUTDOWN = Duration.ofSeconds(10);
   private static final long MARK_NANOS = TimeUnit.HOURS.toNanos(1);
   private volatile long lastMarked = System.nanoTime() - MARK_NANOS - 1; // when options() last marked the archive used
 
@@ -115,6 +127,15 @@ final class SharedArchive {
     }
   }
 
+  /*
+   * On JDK 25 a worker mapping the AOT cache does not replay its training (-XX:-AOTReplayTraining,
+   * a diagnostic flag, hence only on the JDK known to have it: a JVM refuses an option it does not
+   * know). The cache also holds the recording run's method profiles, and a JVM that replays them
+   * compiles those methods ahead of need on its "Training replay" thread: 20-35 ms of CPU per
+   * worker (150-180 -> 110-145 ms per trivial run, probes of 11 workers each, alternating), which
+   * a one-task worker mostly never uses, and which wide and deep trees pay a hundred times on 2 CPUs.
+   */
+
   /**
    * The archive options for the next worker: for the first worker, the options that make it record
    * one (see {@link #started}) if there is none yet or only a training run's; otherwise the
@@ -125,7 +146,7 @@ final class SharedArchive {
     boolean present = Files.isRegularFile(archive);
     if (!present || Files.exists(trainedMarker())) {
       synchronized (lock) {
-        if (!recording && !closed) {
+        if (!recording && !closing) {
           recording = true;
           Path file = ownFile("w" + generation, "tmp");
           return aot
@@ -139,6 +160,9 @@ final class SharedArchive {
       if (now - lastMarked > MARK_NANOS) { // a racy check: at worst marked twice
         lastMarked = now;
         CodeCache.markUsed(archive);
+      }
+      if (aot && Runtime.version().feature() == 25) {
+        return List.of("-XX:AOTCache=" + archive, quiet, "-XX:+UnlockDiagnosticVMOptions", "-XX:-AOTReplayTraining");
       }
       return List.of((aot ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=") + archive, quiet);
     }
@@ -172,11 +196,11 @@ final class SharedArchive {
     }
     int jars = Integer.parseInt(file.replaceAll(".*-w([0-9]+)\\.tmp$", "$1"));
     // off the JDK's process reaper: assembling an AOT cache takes a JVM run of its own
-    worker.onExit().thenRunAsync(() -> {
+    track(worker.onExit().thenRunAsync(() -> {
       if (!install(worker, Path.of(file), jars, true)) {
         train(); // it was killed before it could record, say
       }
-    }, Threads.CALLBACKS);
+    }, Threads.CALLBACKS));
     Threads.TIMER.schedule(() -> {
       if (worker.isAlive()) {
         Threads.CALLBACKS.execute(this::train);
@@ -207,7 +231,7 @@ final class SharedArchive {
     Process process;
     int jars;
     synchronized (lock) {
-      if (trained || closed || Files.isRegularFile(archive)) {
+      if (trained || closing || Files.isRegularFile(archive)) {
         return;
       }
       trained = true;
@@ -232,7 +256,19 @@ final class SharedArchive {
       running.add(process);
     }
     Path file = ownFile("t" + jars, "tmp");
-    process.onExit().thenRunAsync(() -> install(process, file, jars, false), Threads.CALLBACKS);
+    track(process.onExit().thenRunAsync(() -> install(process, file, jars, false), Threads.CALLBACKS));
+  }
+
+  /** Counts an install under way until it is done (shutdown waits for it). */
+  private void track(CompletableFuture<Void> install) {
+    synchronized (lock) {
+      installs.add(install);
+    }
+    install.whenComplete((v, e) -> {
+      synchronized (lock) {
+        installs.remove(install);
+      }
+    });
   }
 
   /** A file of this process's for the archive: a recording or a half-made archive. */
@@ -256,6 +292,11 @@ final class SharedArchive {
       closeQuietly(recorder);
       if (!Files.isRegularFile(recorded) || Files.size(recorded) == 0) {
         return false; // killed before its exit could record
+      }
+      if (byWorker && recorder.exitValue() != 0) {
+        // halted: a spare ended with no job (it records as it halts, but none of the user's
+        // classes), or a worker whose owner went before its outcome did
+        return false;
       }
       Path result = recorded;
       if (aot) {
@@ -352,10 +393,24 @@ final class SharedArchive {
   }
 
   /**
-   * Stops making an archive (at shutdown): no new one is started, one being made is ended. Blocks
-   * until that process has exited.
+   * Stops making archives (at shutdown): no new recording or training starts; one under way may
+   * finish for up to {@link #FINISH_AT_SHUTDOWN}, then the JVMs still making it are ended. Blocks
+   * until they have exited.
    */
   void close() {
+    List<CompletableFuture<Void>> underWay;
+    synchronized (lock) {
+      closing = true;
+      underWay = List.copyOf(installs);
+    }
+    try {
+      CompletableFuture.allOf(underWay.toArray(CompletableFuture[]::new))
+          .get(FINISH_AT_SHUTDOWN.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // ended below
+    }
     List<Process> processes;
     synchronized (lock) {
       closed = true;

@@ -33,7 +33,9 @@ import org.asyncparallel.internal.wire.RemoteError;
  * write out the hubs; exit.
  *
  * <p>The worker halts at once when its stdin ends (the root died or asked it to end) or when its
- * control connection ends: it never outlives its root.
+ * control connection ends: it never outlives its root (the one exception: the worker that records
+ * the class archive, once its outcome has gone, finishes its exit, within 5 s, so that its
+ * recording is written).
  */
 public final class WorkerMain {
   private static final long FLUSH_MILLIS = 5_000;
@@ -55,7 +57,7 @@ public final class WorkerMain {
     var assignment = new CompletableFuture<Message.Assign>();
     ProcessRuntime runtime;
     try {
-      runtime = ProcessRuntime.startWorker(bootstrap, assignment::complete, reason -> Runtime.getRuntime().halt(1));
+      runtime = ProcessRuntime.startWorker(bootstrap, assignment::complete, reason -> ownerGone());
     } catch (IOException e) {
       System.err.println("asyncparallel worker on machine " + bootstrap.settings().localMachine()
           + ": cannot connect to the main process at " + addressOfRoot(bootstrap) + ": " + SocketTrouble.describe(e));
@@ -147,20 +149,42 @@ public final class WorkerMain {
   }
 
   private static void finish(ProcessRuntime runtime, Message outcome) {
+    boolean recording = Boolean.getBoolean("asyncparallel.recording");
     runtime.flushAll(FLUSH_MILLIS);
+    if (recording) { // before the outcome goes: the root may end this worker as soon as it has it
+      Threads.TIMER.schedule(() -> Runtime.getRuntime().halt(0), 5, TimeUnit.SECONDS);
+      recordingAfterOutcome = true;
+    }
     runtime.control().send(outcome);
     try {
       runtime.control().flushed().get(FLUSH_MILLIS, TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       // the root is gone or stuck: nothing more can be reported
     }
-    if (Boolean.getBoolean("asyncparallel.recording")) {
+    if (recording) {
       exerciseHub(runtime);
+    } else {
+      Threads.TIMER.schedule(() -> Runtime.getRuntime().halt(0), 5, TimeUnit.SECONDS);
     }
     System.out.flush();
     System.err.flush();
-    Threads.TIMER.schedule(() -> Runtime.getRuntime().halt(0), 5, TimeUnit.SECONDS);
     System.exit(0);
+  }
+
+  /**
+   * Set in the worker that records the class archive as its outcome goes: the root may end it now
+   * (a short program's shutdown), but a halt would end its hub exercise early and its exit status
+   * would say "ended by its owner", and the root only keeps the recording of a worker that exited
+   * normally (a spare halted with no job records too, without the user's classes). Its exit is
+   * bounded instead: halted 5 s after the outcome.
+   */
+  private static volatile boolean recordingAfterOutcome;
+
+  /** The root died or asked this worker to end: halt at once, unless the exit records the archive. */
+  private static void ownerGone() {
+    if (!recordingAfterOutcome) {
+      Runtime.getRuntime().halt(1);
+    }
   }
 
   /**
@@ -201,6 +225,6 @@ public final class WorkerMain {
     } catch (IOException e) {
       // same as the end
     }
-    Runtime.getRuntime().halt(1);
+    ownerGone();
   }
 }
