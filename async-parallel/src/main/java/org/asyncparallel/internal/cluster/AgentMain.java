@@ -115,7 +115,10 @@ public final class AgentMain {
     }
   }
 
-  /** Ends every worker (politely, then by force) and this JVM. */
+  /**
+   * Ends every worker (politely, then by force), then the making of a class archive (it may finish
+   * first, for up to 10 s), then this JVM.
+   */
   private synchronized void end(String reason) {
     if (!reason.equals(AgentLink.SESSION_ENDED)) { // the end of stdin is the normal way to end
       // the ssh session's own stderr (System.err is redirected into messages): visible in the
@@ -133,6 +136,7 @@ public final class AgentMain {
         worker.kill();
       }
     }
+    launcher.close(); // a class archive under way may finish (bounded), for this machine's next workers
     directory.close();
     Runtime.getRuntime().halt(0);
   }
