@@ -21,7 +21,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * class, whose lambda every later run rebuilds), not only the library's: the worker that records
  * it gets the next job even if it waited as a spare for longer than the training run's delay,
  * and its archive replaces the training run's. It also holds a hub's classes, whatever that job
- * was, since a spawned worker needs them.
+ * was, since a spawned worker needs them, and those of a worker that starts workers.
  */
 @ExtendWith(NoLeftoverProcesses.class)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -59,7 +59,9 @@ class ArchiveContentTest {
     assertThat(command).as("a worker started with the archive").isNotNull();
     assertThat(listing(command)).contains(FirstTask.class.getName())
         // the recording worker went through a hub's steps too, though its job was a run
-        .contains("org.asyncparallel.internal.runtime.RealHub").contains("org.asyncparallel.internal.net.Listener");
+        .contains("org.asyncparallel.internal.runtime.RealHub").contains("org.asyncparallel.internal.net.Listener")
+        // and made a run and a spawn of its own: what a worker that starts workers needs
+        .contains("org.asyncparallel.internal.runtime.Submission");
     try (Stream<Path> files = Files.list(cache)) {
       assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".trained"));
     }

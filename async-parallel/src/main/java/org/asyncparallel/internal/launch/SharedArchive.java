@@ -294,9 +294,16 @@ final class SharedArchive {
         return false; // killed before its exit could record
       }
       if (byWorker && recorder.exitValue() != 0) {
-        // halted: a spare ended with no job (it records as it halts, but none of the user's
-        // classes), or a worker whose owner went before its outcome did
-        return false;
+        // halted: a spare ended with no job (it records as it halts, without the user's classes;
+        // in a short program the first job often goes to the other spare), or a worker whose
+        // owner went before its outcome did. Worth a training run's archive where there is none
+        // (marked: the next program records again); never replaces one
+        synchronized (lock) {
+          if (Files.isRegularFile(archive)) {
+            return true;
+          }
+        }
+        byWorker = false;
       }
       Path result = recorded;
       if (aot) {

@@ -12,6 +12,8 @@ import java.util.concurrent.TimeUnit;
 import org.asyncparallel.Body;
 import org.asyncparallel.Channel;
 import org.asyncparallel.Hub;
+import org.asyncparallel.Parallel;
+import org.asyncparallel.Spawned;
 import org.asyncparallel.Task;
 import org.asyncparallel.internal.Threads;
 import org.asyncparallel.internal.codec.Codec;
@@ -163,6 +165,7 @@ public final class WorkerMain {
     }
     if (recording) {
       exerciseHub(runtime);
+      exerciseNested();
     } else {
       Threads.TIMER.schedule(() -> Runtime.getRuntime().halt(0), 5, TimeUnit.SECONDS);
     }
@@ -180,11 +183,19 @@ public final class WorkerMain {
    */
   private static volatile boolean recordingAfterOutcome;
 
-  /** The root died or asked this worker to end: halt at once, unless the exit records the archive. */
+  /** The thread that runs the job, then the recording worker's exercises. */
+  private static final Thread MAIN = Thread.currentThread();
+
+  /**
+   * The root died or asked this worker to end: halt at once, unless the exit records the archive
+   * (then the exercises under way stop, and the exit follows at once: the root's shutdown gives
+   * its workers 2 s before it kills them).
+   */
   private static void ownerGone() {
     if (!recordingAfterOutcome) {
       Runtime.getRuntime().halt(1);
     }
+    MAIN.interrupt();
   }
 
   /**
@@ -212,6 +223,34 @@ public final class WorkerMain {
       }
     } catch (Exception e) {
       // an optimization only
+    }
+  }
+
+  /**
+   * In the worker that records the class archive, after {@link #exerciseHub}: starts a worker of
+   * its own each way, a run and a spawn with a message each way, so that the archive holds what a
+   * worker that starts workers needs (relayed requests, their replies, a channel to another
+   * worker's hub) whatever this worker's own job was: otherwise every worker of a deep or wide tree
+   * loads ~400 classes outside the archive (~60 ms of CPU each). Two short-lived workers, once per
+   * archive; best effort, bounded (the exit timer halts this worker 5 s after its outcome).
+   */
+  private static void exerciseNested() {
+    try {
+      Task<Integer> one = () -> 1;
+      Parallel.run(one).get(2, TimeUnit.SECONDS);
+      Body<String, String, String> echo = hub -> {
+        var message = hub.listenSimple().poll(java.time.Duration.ofSeconds(1));
+        message.ifPresent(m -> hub.send(m.client(), m.message()));
+        return "archive";
+      };
+      Spawned<String, String, String> spawned = Parallel.spawn(echo).get(2, TimeUnit.SECONDS);
+      try (Channel<String, String> channel = spawned.channel()) {
+        channel.write("archive");
+        channel.readAsync().get(1, TimeUnit.SECONDS);
+      }
+      spawned.result().get(1, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      // an optimization only (the main process may be shutting down, say)
     }
   }
 
