@@ -69,6 +69,16 @@ final class SharedArchive {
    * its next runs.
    */
   static final Duration FINISH_AT_SHUTDOWN = Duration.ofSeconds(10);
+  /**
+   * Options of a worker that maps the AOT cache, on JDK 25: no training replay. The cache also holds
+   * the recording run's method profiles, and a JVM that replays them compiles those methods ahead
+   * of need on its "Training replay" thread: 20-35 ms of CPU per worker (150-180 -> 110-145 ms per
+   * trivial run, probes of 11 workers each, alternating), which a one-task worker mostly never
+   * uses, and which wide and deep trees pay a hundred times on 2 CPUs. A diagnostic flag, hence
+   * only on the JDK known to have it: a JVM refuses an option it does not know.
+   */
+  private static final List<String> NO_TRAINING_REPLAY = Runtime.version().feature() == 25
+      ? List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:-AOTReplayTraining") : List.of();
   private static final long MARK_NANOS = TimeUnit.HOURS.toNanos(1);
   private volatile long lastMarked = System.nanoTime() - MARK_NANOS - 1; // when options() last marked the archive used
 
@@ -127,15 +137,6 @@ final class SharedArchive {
     }
   }
 
-  /*
-   * On JDK 25 a worker mapping the AOT cache does not replay its training (-XX:-AOTReplayTraining,
-   * a diagnostic flag, hence only on the JDK known to have it: a JVM refuses an option it does not
-   * know). The cache also holds the recording run's method profiles, and a JVM that replays them
-   * compiles those methods ahead of need on its "Training replay" thread: 20-35 ms of CPU per
-   * worker (150-180 -> 110-145 ms per trivial run, probes of 11 workers each, alternating), which
-   * a one-task worker mostly never uses, and which wide and deep trees pay a hundred times on 2 CPUs.
-   */
-
   /**
    * The archive options for the next worker: for the first worker, the options that make it record
    * one (see {@link #started}) if there is none yet or only a training run's; otherwise the
@@ -161,10 +162,12 @@ final class SharedArchive {
         lastMarked = now;
         CodeCache.markUsed(archive);
       }
-      if (aot && Runtime.version().feature() == 25) {
-        return List.of("-XX:AOTCache=" + archive, quiet, "-XX:+UnlockDiagnosticVMOptions", "-XX:-AOTReplayTraining");
+      if (!aot) {
+        return List.of("-XX:SharedArchiveFile=" + archive, quiet);
       }
-      return List.of((aot ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=") + archive, quiet);
+      List<String> options = new ArrayList<>(List.of("-XX:AOTCache=" + archive, quiet));
+      options.addAll(NO_TRAINING_REPLAY);
+      return options;
     }
     return List.of(quiet);
   }

@@ -230,8 +230,9 @@ public final class WorkerMain {
    * In the worker that records the class archive, after {@link #exerciseHub}: starts a worker of
    * its own each way, a run and a spawn with a message each way, so that the archive holds what a
    * worker that starts workers needs (relayed requests, their replies, a channel to another
-   * worker's hub) whatever this worker's own job was: otherwise every worker of a deep or wide tree
-   * loads ~400 classes outside the archive (~60 ms of CPU each). Two short-lived workers, once per
+   * worker's hub) whatever this worker's own job was: otherwise every worker of a tree whose
+   * workers start workers (deep, fib) loads ~400 classes outside the archive (~30-40 ms of CPU
+   * each in the deep 100 benchmark). Two short-lived workers, once per
    * archive; best effort, bounded (the exit timer halts this worker 5 s after its outcome).
    */
   private static void exerciseNested() {
