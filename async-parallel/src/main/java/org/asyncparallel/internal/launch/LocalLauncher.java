@@ -213,6 +213,11 @@ public final class LocalLauncher {
     }
   }
 
+  /** Whether the workers' class archive is in place (a worker's or a training run's). */
+  public boolean hasArchive() {
+    return archive != null && archive.present();
+  }
+
   /** At shutdown: ends the making of a class archive, if one is under way. Blocks briefly. */
   public void close() {
     if (archive != null) {

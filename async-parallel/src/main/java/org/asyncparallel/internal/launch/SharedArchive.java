@@ -172,6 +172,11 @@ final class SharedArchive {
     return List.of(quiet);
   }
 
+  /** Whether an archive is in place. */
+  boolean present() {
+    return Files.isRegularFile(archive);
+  }
+
   /**
    * The file that says the archive in place was made by a training run: the first worker of the
    * next program records a better one (with the user's classes), even though that one exists.
