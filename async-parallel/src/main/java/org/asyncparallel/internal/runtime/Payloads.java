@@ -28,11 +28,12 @@ final class Payloads {
   }
 
   /**
-   * The value a message carries: a plain one's array itself, or its Codec bytes decoded.
+   * The value a message from {@code from} carries: a plain one's array itself, or its Codec bytes
+   * decoded (the description for an error is only made then, not for every plain message).
    *
    * @throws org.asyncparallel.ParallelException if it does not decode
    */
-  static Object decode(Message.Data data, String what) {
-    return data.plain() ? data.payload() : Codec.decode(data.payload(), what);
+  static Object decodeFrom(Message.Data data, Object from) {
+    return data.plain() ? data.payload() : Codec.decode(data.payload(), "the message from " + from);
   }
 }

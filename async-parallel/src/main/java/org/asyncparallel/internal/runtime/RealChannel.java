@@ -52,7 +52,7 @@ public final class RealChannel<A, B> implements Channel<A, B> {
     this.address = address;
     this.inbox = new RealInbox<>(data -> {
       consumed(data.payload().length);
-      return (B) Payloads.decode(data, "the message from " + address);
+      return (B) Payloads.decodeFrom(data, address);
     });
   }
 

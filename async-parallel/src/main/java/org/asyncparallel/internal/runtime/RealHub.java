@@ -220,7 +220,7 @@ final class RealHub<A, B> implements Hub<A, B> {
         connection.consumed(data.data().payload().length); // it may read on (backpressure)
       }
       return new HubEvent.Data<>(data.client(),
-          (A) Payloads.decode(data.data(), "the message from " + data.client()));
+          (A) Payloads.decodeFrom(data.data(), data.client()));
     }
     return (HubEvent<A>) raw;
   }
