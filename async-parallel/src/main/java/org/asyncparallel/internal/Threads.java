@@ -67,9 +67,10 @@ public final class Threads {
   }
 
   /**
-   * Daemon threads named prefix + a count, as the pools' threads. Not {@code Thread.ofPlatform().name(prefix, 0).factory()}: its
-   * first thread cost a new JVM 7-8 ms (the factory counts through a VarHandle, linked on first
-   * use), and a worker's first callback thread is on the way of its hub's first client.
+   * Daemon threads named {@code prefix} and a count, for the pools. Not
+   * {@code Thread.ofPlatform().name(prefix, 0).factory()}: its first thread cost a new JVM 7-8 ms
+   * (the factory counts through a VarHandle, linked on first use), and a worker's first callback
+   * thread is on the way of its hub's first client.
    */
   private static java.util.concurrent.ThreadFactory namedThreads(String prefix) {
     var count = new java.util.concurrent.atomic.AtomicLong();
