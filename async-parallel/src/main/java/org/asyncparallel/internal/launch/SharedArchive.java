@@ -144,7 +144,7 @@ final class SharedArchive {
    */
   List<String> options() {
     String quiet = aot ? "-Xlog:cds*=off,aot*=off" : "-Xlog:cds*=off";
-    boolean present = Files.isRegularFile(archive);
+    boolean present = present();
     if (!present || Files.exists(trainedMarker())) {
       synchronized (lock) {
         if (!recording && !closing) {
@@ -239,7 +239,7 @@ final class SharedArchive {
     Process process;
     int jars;
     synchronized (lock) {
-      if (trained || closing || Files.isRegularFile(archive)) {
+      if (trained || closing || present()) {
         return;
       }
       trained = true;
@@ -307,7 +307,7 @@ final class SharedArchive {
         // owner went before its outcome did. Worth a training run's archive where there is none
         // (marked: the next program records again); never replaces one
         synchronized (lock) {
-          if (Files.isRegularFile(archive)) {
+          if (present()) {
             return true;
           }
         }
