@@ -60,7 +60,10 @@ public final class Parallel {
   /**
    * In the main process: kills every worker process the runtime started, fails pending futures
    * with {@link WorkerDiedException}, closes this process's hubs, and completes when every process
-   * has exited (workers get a grace period, then are killed). In a worker: fails this process's
+   * has exited (workers get a grace period, then are killed). Once per class path, the first program
+   * to run also waits up to 10 s more for the workers' class archive to be written (the worker
+   * that records it has returned its result and ends by itself), so that later programs' workers
+   * start faster. In a worker: fails this process's
    * pending futures, cancels their workers and closes its hubs; the worker itself ends when its task
    * returns. Idempotent: later calls return the same future. Also runs when the main JVM exits.
    *

@@ -218,7 +218,17 @@ public final class LocalLauncher {
     return archive != null && archive.present();
   }
 
-  /** At shutdown: ends the making of a class archive, if one is under way. Blocks briefly. */
+  /** At the start of shutdown: no worker or training run starts to record a class archive. */
+  public void stopRecording() {
+    if (archive != null) {
+      archive.stopStarting();
+    }
+  }
+
+  /**
+   * At shutdown, once the workers have been told to end: waits (up to 10 s) for a class archive
+   * under way, the recording worker's exit included, then ends the JVMs still making it. Blocks.
+   */
   public void close() {
     if (archive != null) {
       archive.close();

@@ -408,9 +408,21 @@ final class SharedArchive {
   }
 
   /**
-   * Stops making archives (at shutdown): no new recording or training starts; one under way may
-   * finish for up to {@link #FINISH_AT_SHUTDOWN}, then the JVMs still making it are ended. Blocks
-   * until they have exited.
+   * At the start of shutdown: no new recording or training starts (a training run started while
+   * the workers end would race the recording worker's exit, and only lose its shutdown time or,
+   * on a busy machine, put a training run's archive in place of the worker's). One under way
+   * goes on.
+   */
+  void stopStarting() {
+    synchronized (lock) {
+      closing = true;
+    }
+  }
+
+  /**
+   * Stops making archives (at shutdown): no new recording or training starts; one under way,
+   * including the recording worker's exit, may finish for up to {@link #FINISH_AT_SHUTDOWN}, then
+   * the JVMs still making it are ended. Blocks until they have exited.
    */
   void close() {
     List<CompletableFuture<Void>> underWay;

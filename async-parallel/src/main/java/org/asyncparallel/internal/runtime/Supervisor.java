@@ -176,6 +176,7 @@ final class Supervisor implements JobGateway {
   @Override
   public CompletableFuture<Void> shutdown() {
     shuttingDown = true;
+    launcher.stopRecording();
     pools.values().forEach(MachinePool::close);
     launches.shutdown();
     return CompletableFuture.runAsync(this::endEverything, Threads.CALLBACKS);
@@ -200,10 +201,18 @@ final class Supervisor implements JobGateway {
       all.stream().filter(w -> w.recordsArchive() && jobless.contains(w.pid())).forEach(WorkerHandle::kill);
     }
     all.forEach(WorkerHandle::closeStdin);
-    awaitExit(all, gracePeriod);
-    all.forEach(WorkerHandle::kill);
-    awaitExit(all, Duration.ofSeconds(10));
-    launcher.close();
+    // a worker recording the class archive has returned its outcome and exits by itself within
+    // seconds (bounded: WorkerMain halts it 5 s after its outcome); killed after the grace period,
+    // it would leave no archive, and a short program's next run would record again
+    List<WorkerHandle> recorders = all.stream()
+        .filter(w -> w.recordsArchive() && !w.onExit().isDone()).toList();
+    List<WorkerHandle> others = all.stream().filter(w -> !recorders.contains(w)).toList();
+    awaitExit(others, gracePeriod);
+    others.forEach(WorkerHandle::kill);
+    awaitExit(others, Duration.ofSeconds(10));
+    launcher.close(); // waits for the recording worker's exit and its archive (10 s at most)
+    recorders.forEach(WorkerHandle::kill);
+    awaitExit(recorders, Duration.ofSeconds(10));
     remote.forEach(CompletableFuture::join);
   }
 
