@@ -96,6 +96,61 @@ class RunTest {
   }
 
   @Test
+  void aTaskThatLeavesAThreadRunningStillEndsItsWorkerAndItsShutdownHooksRun(@TempDir Path dir) throws Exception {
+    String hookFile = dir.resolve("hook").toString();
+    long pid = Parallel.run(() -> {
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> write(hookFile, "left a thread")));
+      Thread forever = new Thread(() -> {
+        try {
+          Thread.sleep(600_000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      forever.start(); // not a daemon: alone it would keep the JVM alive
+      return ProcessHandle.current().pid();
+    }).get();
+    assertThat(Processes.awaitAllDead(List.of(pid), 10_000)).as("the worker ends").isTrue();
+    assertThat(Files.readString(Path.of(hookFile))).isEqualTo("left a thread");
+  }
+
+  @Test
+  void aTasksShutdownHookRunsWhenItsWorkerEnds(@TempDir Path dir) throws Exception {
+    String hookFile = dir.resolve("hook").toString();
+    long pid = Parallel.run(() -> {
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> write(hookFile, "ended")));
+      return ProcessHandle.current().pid();
+    }).get();
+    assertThat(Processes.awaitAllDead(List.of(pid), 10_000)).as("the worker ends").isTrue();
+    assertThat(Files.readString(Path.of(hookFile))).isEqualTo("ended");
+  }
+
+  private static void write(String file, String text) {
+    try {
+      Files.writeString(Path.of(file), text);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  void aTaskSeesTheJdksSecurityProviders() throws Exception {
+    // workers start their Unix-socket support with a provider of the library's, for that class only
+    List<String> here = java.util.Arrays.stream(java.security.Security.getProviders())
+        .map(java.security.Provider::getName).toList();
+    List<String> there = Parallel.run(() -> {
+      List<String> names = new java.util.ArrayList<>(java.util.Arrays.stream(java.security.Security.getProviders())
+          .map(java.security.Provider::getName).toList());
+      names.add(new java.security.SecureRandom().getProvider().getName());
+      names.add(java.security.SecureRandom.getInstance("NativePRNGNonBlocking").getProvider().getName());
+      return names;
+    }).get();
+    List<String> expected = new java.util.ArrayList<>(here);
+    expected.addAll(List.of("SUN", "SUN"));
+    assertThat(there).isEqualTo(expected);
+  }
+
+  @Test
   void haltIsWorkerDiedWithTheStatus() {
     Throwable e = failureOf(Parallel.run(() -> {
       Runtime.getRuntime().halt(7);

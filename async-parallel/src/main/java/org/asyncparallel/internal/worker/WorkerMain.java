@@ -19,6 +19,7 @@ import org.asyncparallel.internal.Threads;
 import org.asyncparallel.internal.codec.Codec;
 import org.asyncparallel.internal.launch.Bootstrap;
 import org.asyncparallel.internal.net.SocketTrouble;
+import org.asyncparallel.internal.net.UnixSocketsInit;
 import org.asyncparallel.internal.runtime.ProcessRuntime;
 import org.asyncparallel.internal.runtime.Routes;
 import org.asyncparallel.internal.wire.Endpoint;
@@ -56,6 +57,7 @@ public final class WorkerMain {
     }
     System.setIn(new ByteArrayInputStream(new byte[0]));
     Threads.startPlatform("lifeline", () -> watch(lifeline));
+    UnixSocketsInit.run(); // before the first connection
     var assignment = new CompletableFuture<Message.Assign>();
     ProcessRuntime runtime;
     try {
@@ -171,7 +173,35 @@ public final class WorkerMain {
     }
     System.out.flush();
     System.err.flush();
-    System.exit(0);
+    if (othersKeepAlive()) {
+      System.exit(0); // the task left threads running: ended as its owner expects
+    }
+    // else main returns, and the JVM ends as a program does, shutdown hooks and all (exit status 0)
+  }
+
+  /**
+   * Whether a platform thread other than this one would keep the JVM alive after {@code main}
+   * returns: one that the task started and left running (the library's threads are daemons).
+   * Without one, the worker ends by returning from {@code main} rather than by {@code System.exit},
+   * which looks up a logger for its "Runtime.exit" log record: the JDK searches the class path for
+   * a logging service then, opening every jar of it, which a worker mapping the class archive
+   * otherwise never does (with 60 jars, ~100 ms of a worker's ~300 ms CPU, async-profiler). A
+   * thread started after this look still ends: the exit timer halts the JVM 5 s after the outcome.
+   */
+  private static boolean othersKeepAlive() {
+    ThreadGroup root = Thread.currentThread().getThreadGroup();
+    while (root.getParent() != null) {
+      root = root.getParent();
+    }
+    Thread[] threads = new Thread[root.activeCount() + 16];
+    int n = root.enumerate(threads, true);
+    for (int i = 0; i < n; i++) {
+      Thread thread = threads[i];
+      if (thread != Thread.currentThread() && !thread.isDaemon() && thread.isAlive()) {
+        return true;
+      }
+    }
+    return n == threads.length; // more threads than counted: take the sure way
   }
 
   /**
