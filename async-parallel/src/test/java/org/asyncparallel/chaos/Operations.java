@@ -308,6 +308,7 @@ final class Operations {
       }
       throw e;
     } catch (TimeoutException e) {
+      HangDump.print("a future did not complete within " + FUTURE_BOUND_SECONDS + " s");
       future.cancel(true);
       throw new TimeoutException("a future did not complete within " + FUTURE_BOUND_SECONDS + " s");
     }
