@@ -34,21 +34,32 @@ final class SmallValues {
 
   /** The short encoding of {@code value}, or null when it has none (Java serialization then). */
   static byte[] encode(Object value) {
-    return switch (value) {
-      case null -> new byte[] {NULL};
-      case byte[] bytes -> {
-        byte[] out = new byte[bytes.length + 1];
-        out[0] = BYTES;
-        System.arraycopy(bytes, 0, out, 1, bytes.length);
-        yield out;
-      }
-      case String s -> encodeString(s);
-      case Integer i -> ByteBuffer.allocate(5).put(INT).putInt(i).array();
-      case Long l -> ByteBuffer.allocate(9).put(LONG).putLong(l).array();
-      case Double d -> ByteBuffer.allocate(9).put(DOUBLE).putLong(Double.doubleToRawLongBits(d)).array();
-      case Boolean b -> new byte[] {b ? TRUE : FALSE};
-      default -> null;
-    };
+    // instanceof, not a pattern switch: see MessageCodec.encode
+    if (value == null) {
+      return new byte[] {NULL};
+    }
+    if (value instanceof byte[] bytes) {
+      byte[] out = new byte[bytes.length + 1];
+      out[0] = BYTES;
+      System.arraycopy(bytes, 0, out, 1, bytes.length);
+      return out;
+    }
+    if (value instanceof String s) {
+      return encodeString(s);
+    }
+    if (value instanceof Integer i) {
+      return ByteBuffer.allocate(5).put(INT).putInt(i).array();
+    }
+    if (value instanceof Long l) {
+      return ByteBuffer.allocate(9).put(LONG).putLong(l).array();
+    }
+    if (value instanceof Double d) {
+      return ByteBuffer.allocate(9).put(DOUBLE).putLong(Double.doubleToRawLongBits(d)).array();
+    }
+    if (value instanceof Boolean b) {
+      return new byte[] {b ? TRUE : FALSE};
+    }
+    return null;
   }
 
   /** True when {@code bytes} were made by {@link #encode} (not by Java serialization). */

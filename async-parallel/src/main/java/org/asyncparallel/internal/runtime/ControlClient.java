@@ -38,14 +38,20 @@ final class ControlClient implements JobGateway {
 
   /** A reply from the root, on the control connection's reader thread. */
   void reply(Message reply) {
-    long id = switch (reply) {
-      case Message.HubReady m -> m.id();
-      case Message.Result m -> m.id();
-      case Message.Failure m -> m.id();
-      case Message.Died m -> m.id();
-      case Message.Rejected m -> m.id();
-      default -> throw new IllegalArgumentException("not a reply: " + reply);
-    };
+    long id; // instanceof, not a pattern switch: see MessageCodec.encode
+    if (reply instanceof Message.HubReady m) {
+      id = m.id();
+    } else if (reply instanceof Message.Result m) {
+      id = m.id();
+    } else if (reply instanceof Message.Failure m) {
+      id = m.id();
+    } else if (reply instanceof Message.Died m) {
+      id = m.id();
+    } else if (reply instanceof Message.Rejected m) {
+      id = m.id();
+    } else {
+      throw new IllegalArgumentException("not a reply: " + reply);
+    }
     Requester requester = reply instanceof Message.HubReady ? pending.get(id) : pending.remove(id);
     if (requester != null) {
       requester.onReply(reply);

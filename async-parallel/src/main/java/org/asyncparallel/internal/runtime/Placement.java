@@ -26,14 +26,22 @@ final class Placement {
    * @throws ParallelException if a chooser throws
    */
   String choose(Where where) {
-    String machine = switch (where) {
-      case Where.Local l -> localMachine;
-      case Where.On on -> on.machine();
-      case Where.ChosenBy by -> callChooser(by);
-      case Where.Random r -> machines.get(ThreadLocalRandom.current().nextInt(machines.size()));
-      case Where.RoundRobin r -> machines.get((int) (turn.getAndIncrement() % machines.size()));
-      case Where.RandomIn in -> in.machines().get(ThreadLocalRandom.current().nextInt(in.machines().size()));
-    };
+    String machine; // instanceof, not a pattern switch: see MessageCodec.encode (runs in every worker that runs)
+    if (where instanceof Where.Local) {
+      machine = localMachine;
+    } else if (where instanceof Where.On on) {
+      machine = on.machine();
+    } else if (where instanceof Where.ChosenBy by) {
+      machine = callChooser(by);
+    } else if (where instanceof Where.Random) {
+      machine = machines.get(ThreadLocalRandom.current().nextInt(machines.size()));
+    } else if (where instanceof Where.RoundRobin) {
+      machine = machines.get((int) (turn.getAndIncrement() % machines.size()));
+    } else if (where instanceof Where.RandomIn in) {
+      machine = in.machines().get(ThreadLocalRandom.current().nextInt(in.machines().size()));
+    } else {
+      throw new IllegalArgumentException("unknown placement " + where);
+    }
     if (!machines.contains(machine)) {
       throw new UnknownMachineException(machine, machines);
     }

@@ -82,18 +82,22 @@ final class Submission implements JobGateway.Requester {
 
   @Override
   public synchronized void onReply(Message reply) {
-    switch (reply) {
-      case Message.HubReady ready -> {
-        hubReady = true;
-        var channel = new RealChannel<Object, Object>(ready.address());
-        Threads.CALLBACKS.execute(() -> spawned.complete(new Spawned<>(channel, result)));
-      }
-      case Message.Result r -> result.hand(r.value());
-      case Message.Failure f -> fail(new WorkerException(f.error().className(),
+    // instanceof, not a pattern switch: see MessageCodec.encode (runs in every worker that runs)
+    if (reply instanceof Message.HubReady ready) {
+      hubReady = true;
+      var channel = new RealChannel<Object, Object>(ready.address());
+      Threads.CALLBACKS.execute(() -> spawned.complete(new Spawned<>(channel, result)));
+    } else if (reply instanceof Message.Result r) {
+      result.hand(r.value());
+    } else if (reply instanceof Message.Failure f) {
+      fail(new WorkerException(f.error().className(),
           "the worker's " + (spawned == null ? "task" : "body") + " threw " + f.error().stackTrace().stripTrailing()));
-      case Message.Died d -> fail(new WorkerDiedException(d.reason()));
-      case Message.Rejected r -> fail(new ParallelException(r.reason()));
-      default -> fail(new ParallelException("unexpected reply " + reply.getClass().getSimpleName()));
+    } else if (reply instanceof Message.Died d) {
+      fail(new WorkerDiedException(d.reason()));
+    } else if (reply instanceof Message.Rejected r) {
+      fail(new ParallelException(r.reason()));
+    } else {
+      fail(new ParallelException("unexpected reply " + reply.getClass().getSimpleName()));
     }
   }
 

@@ -48,101 +48,88 @@ public final class MessageCodec {
     var bytes = new ByteArrayOutputStream(64);
     var out = new DataOutputStream(bytes);
     try {
-      byte type = switch (message) {
-        case Message.Hello m -> {
-          out.writeLong(m.workerId());
-          out.writeLong(m.pid());
-          yield HELLO;
-        }
-        case Message.Attach m -> {
-          out.writeLong(m.hubId());
-          yield ATTACH;
-        }
-        case Message.Attached m -> {
-          out.writeLong(m.clientId());
-          yield ATTACHED;
-        }
-        case Message.Refused m -> {
-          writeString(out, m.reason());
-          yield REFUSED;
-        }
-        case Message.Assign m -> {
-          out.writeLong(m.jobId());
-          out.writeByte(m.kind().ordinal());
-          writeBytes(out, m.task());
-          yield ASSIGN;
-        }
-        case Message.HubReady m -> {
-          out.writeLong(m.id());
-          writeEndpoint(out, m.address().endpoint());
-          out.writeLong(m.address().hubId());
-          yield HUB_READY;
-        }
-        case Message.Result m -> {
-          out.writeLong(m.id());
-          writeBytes(out, m.value());
-          yield RESULT;
-        }
-        case Message.Failure m -> {
-          out.writeLong(m.id());
-          writeString(out, m.error().className());
-          writeString(out, m.error().message());
-          writeString(out, m.error().stackTrace());
-          yield FAILURE;
-        }
-        case Message.Died m -> {
-          out.writeLong(m.id());
-          writeString(out, m.reason());
-          yield DIED;
-        }
-        case Message.Rejected m -> {
-          out.writeLong(m.id());
-          writeString(out, m.reason());
-          yield REJECTED;
-        }
-        case Message.Request m -> {
-          out.writeLong(m.requestId());
-          writeString(out, m.machine());
-          out.writeByte(m.kind().ordinal());
-          writeBytes(out, m.task());
-          yield REQUEST;
-        }
-        case Message.Cancel m -> {
-          out.writeLong(m.requestId());
-          yield CANCEL;
-        }
-        case Message.AgentHello m -> {
-          out.writeLong(m.pid());
-          writeString(out, m.advertisedHost());
-          writeString(out, m.masterAddress());
-          yield AGENT_HELLO;
-        }
-        case Message.Launch m -> {
-          out.writeLong(m.workerId());
-          yield LAUNCH;
-        }
-        case Message.Launched m -> {
-          out.writeLong(m.workerId());
-          out.writeLong(m.pid());
-          yield LAUNCHED;
-        }
-        case Message.Kill m -> {
-          out.writeLong(m.workerId());
-          yield KILL;
-        }
-        case Message.Exited m -> {
-          out.writeLong(m.workerId());
-          writeString(out, m.description());
-          yield EXITED;
-        }
-        case Message.Output m -> {
-          out.writeByte(m.stream());
-          writeBytes(out, m.bytes());
-          yield OUTPUT;
-        }
-        case Message.Heartbeat m -> HEARTBEAT;
-        case Message.Data m -> throw new AssertionError("handled above");
-      };
+      // instanceof, not a pattern switch: a pattern switch links through SwitchBootstraps the first
+      // time it runs, ~5-7 ms of CPU in a fresh JVM even with the class archive, which every
+      // worker would pay at its HELLO (DESIGN.md, "What a worker does not do")
+      byte type;
+      if (message instanceof Message.Hello m) {
+        out.writeLong(m.workerId());
+        out.writeLong(m.pid());
+        type = HELLO;
+      } else if (message instanceof Message.Attach m) {
+        out.writeLong(m.hubId());
+        type = ATTACH;
+      } else if (message instanceof Message.Attached m) {
+        out.writeLong(m.clientId());
+        type = ATTACHED;
+      } else if (message instanceof Message.Refused m) {
+        writeString(out, m.reason());
+        type = REFUSED;
+      } else if (message instanceof Message.Assign m) {
+        out.writeLong(m.jobId());
+        out.writeByte(m.kind().ordinal());
+        writeBytes(out, m.task());
+        type = ASSIGN;
+      } else if (message instanceof Message.HubReady m) {
+        out.writeLong(m.id());
+        writeEndpoint(out, m.address().endpoint());
+        out.writeLong(m.address().hubId());
+        type = HUB_READY;
+      } else if (message instanceof Message.Result m) {
+        out.writeLong(m.id());
+        writeBytes(out, m.value());
+        type = RESULT;
+      } else if (message instanceof Message.Failure m) {
+        out.writeLong(m.id());
+        writeString(out, m.error().className());
+        writeString(out, m.error().message());
+        writeString(out, m.error().stackTrace());
+        type = FAILURE;
+      } else if (message instanceof Message.Died m) {
+        out.writeLong(m.id());
+        writeString(out, m.reason());
+        type = DIED;
+      } else if (message instanceof Message.Rejected m) {
+        out.writeLong(m.id());
+        writeString(out, m.reason());
+        type = REJECTED;
+      } else if (message instanceof Message.Request m) {
+        out.writeLong(m.requestId());
+        writeString(out, m.machine());
+        out.writeByte(m.kind().ordinal());
+        writeBytes(out, m.task());
+        type = REQUEST;
+      } else if (message instanceof Message.Cancel m) {
+        out.writeLong(m.requestId());
+        type = CANCEL;
+      } else if (message instanceof Message.AgentHello m) {
+        out.writeLong(m.pid());
+        writeString(out, m.advertisedHost());
+        writeString(out, m.masterAddress());
+        type = AGENT_HELLO;
+      } else if (message instanceof Message.Launch m) {
+        out.writeLong(m.workerId());
+        type = LAUNCH;
+      } else if (message instanceof Message.Launched m) {
+        out.writeLong(m.workerId());
+        out.writeLong(m.pid());
+        type = LAUNCHED;
+      } else if (message instanceof Message.Kill m) {
+        out.writeLong(m.workerId());
+        type = KILL;
+      } else if (message instanceof Message.Exited m) {
+        out.writeLong(m.workerId());
+        writeString(out, m.description());
+        type = EXITED;
+      } else if (message instanceof Message.Output m) {
+        out.writeByte(m.stream());
+        writeBytes(out, m.bytes());
+        type = OUTPUT;
+      } else if (message instanceof Message.Heartbeat) {
+        type = HEARTBEAT;
+      } else {
+        throw new AssertionError("no encoding for " + message.getClass().getName());
+      }
       return new Frame(type, bytes.toByteArray());
     } catch (IOException e) {
       throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
