@@ -42,6 +42,14 @@ import org.asyncparallel.internal.wire.RemoteError;
  */
 public final class WorkerMain {
   private static final long FLUSH_MILLIS = 5_000;
+  /**
+   * How long a worker waits for its outcome to be handed to the system before it exits anyway.
+   * Long: exiting earlier loses the result (the root then reports a worker that exited with status
+   * 0 without one), and on a machine starved by hundreds of starting JVMs the I/O thread may not
+   * run for seconds (ManyWorkersTest saw it). The wait ends at once when the root's connection
+   * ends, and the lifeline halts this worker when the root dies.
+   */
+  private static final long OUTCOME_FLUSH_MILLIS = 60_000;
 
   private WorkerMain() {}
 
@@ -156,16 +164,16 @@ public final class WorkerMain {
     boolean recording = Boolean.getBoolean("asyncparallel.recording");
     runtime.flushAll(FLUSH_MILLIS);
     if (recording) { // before the outcome goes: the root may end this worker as soon as it has it
-      Threads.TIMER.schedule(() -> Runtime.getRuntime().halt(0), 5, TimeUnit.SECONDS);
       recordingAfterOutcome = true;
     }
     runtime.control().send(outcome);
     try {
-      runtime.control().flushed().get(FLUSH_MILLIS, TimeUnit.MILLISECONDS);
+      runtime.control().flushed().get(OUTCOME_FLUSH_MILLIS, TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       // the root is gone or stuck: nothing more can be reported
     }
     if (recording) {
+      Threads.TIMER.schedule(() -> Runtime.getRuntime().halt(0), 5, TimeUnit.SECONDS);
       exerciseHub(runtime);
       exerciseNested();
     } else {
