@@ -35,8 +35,7 @@ public final class UnixSocketsInit {
 
   /** Initializes {@code UnixDomainSockets} as described above, or does nothing. Throws only the JVM's own errors (out of memory). */
   public static void run() {
-    if (!UnixSocketsInit.class.getModule().isNamed()
-        && Object.class.getModule().isExported("sun.security.jca", UnixSocketsInit.class.getModule())) {
+    if (Object.class.getModule().isExported("sun.security.jca", UnixSocketsInit.class.getModule())) {
       try {
         // method handles, not Method.invoke: a reflected method's first call builds an accessor
         // of its own (~5 ms more for these three here)
