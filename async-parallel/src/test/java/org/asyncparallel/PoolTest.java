@@ -525,7 +525,7 @@ class PoolTest {
   // ------------------------------------------------------------------ configuration, close
 
   @Test
-  void badConfigurationIsRefusedNamingTheValue() {
+  void badConfigurationIsRefusedNamingTheValue() throws Exception {
     assertThatThrownBy(() -> PoolConfig.builder().workersPerMachine(0).build())
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("workersPerMachine")
         .hasMessageContaining("0");
@@ -541,6 +541,8 @@ class PoolTest {
     assertThatThrownBy(() -> Parallel.pool(PoolConfig.builder().machines("no-such-host").build()))
         .isInstanceOf(UnknownMachineException.class).hasMessageContaining("no-such-host");
     NotSerializable captured = new NotSerializable();
+    // the workers of earlier tests end first
+    assertThat(Processes.awaitNoDescendants(30_000)).as("nothing busy before the pool").isEmpty();
     assertThatThrownBy(() -> Parallel.pool(PoolConfig.builder().initializer(() -> captured.hashCode()).build()))
         .isInstanceOf(ParallelException.class).hasCauseInstanceOf(NotSerializableException.class)
         .hasMessageContaining(NotSerializable.class.getName());

@@ -67,6 +67,8 @@ class RunTest {
 
   @Test
   void anUnserializableCaptureFailsAtOnceNamingTheClass() throws Exception {
+    // the workers of earlier tests (the archive's recording worker and the two it starts) end first
+    assertThat(Processes.awaitNoDescendants(30_000)).as("nothing busy before the run").isEmpty();
     NotSerializable captured = new NotSerializable();
     CompletableFuture<String> future = Parallel.run(() -> captured.toString());
     assertThat(future).isCompletedExceptionally();
