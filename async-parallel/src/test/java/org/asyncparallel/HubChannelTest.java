@@ -406,6 +406,51 @@ class HubChannelTest {
   }
 
   @Test
+  void largeByteArraysOfEverySizeCrossBothWaysWholeWhileTheWriterReusesItsArray() throws Exception {
+    // large bodies are copied into direct chunks as they are written and gathered in chunks as
+    // they are read: sizes around those thresholds, one writer array reused for all of them
+    Spawned<Object, Object, Long> spawned = Parallel.<Object, Object, Long>spawn(hub -> {
+      long bytes = 0;
+      for (HubEvent.Data<Object> m : hub.listenSimple()) {
+        if (m.message() instanceof byte[] b) {
+          bytes += b.length;
+          hub.send(m.client(), b);
+        } else {
+          return bytes;
+        }
+      }
+      return -1L;
+    }).get(60, TimeUnit.SECONDS);
+    Channel<Object, Object> channel = spawned.channel();
+    int chunk = 256 * 1024;
+    int[] sizes = {32 * 1024 - 1, 32 * 1024, 64 * 1024 - 1, 64 * 1024, chunk - 1, chunk, chunk + 1,
+        3 * chunk + 5, 4 << 20, 17, 1 << 20};
+    byte[] reused = new byte[4 << 20];
+    var random = new java.util.Random(21);
+    var expected = new java.util.ArrayDeque<byte[]>();
+    long total = 0;
+    for (int round = 0; round < 3; round++) {
+      for (int size : sizes) {
+        random.nextBytes(reused);
+        byte[] message = size == reused.length ? reused : java.util.Arrays.copyOf(reused, size);
+        expected.add(message.clone());
+        channel.write(message);
+        total += size;
+        if (size == reused.length) {
+          java.util.Arrays.fill(reused, (byte) 1); // at once, while it may still be unwritten
+        }
+      }
+    }
+    while (!expected.isEmpty()) {
+      Object back = channel.read();
+      assertThat(back).isInstanceOf(byte[].class);
+      assertThat((byte[]) back).isEqualTo(expected.poll());
+    }
+    channel.write("done");
+    assertThat(spawned.result().get(60, TimeUnit.SECONDS)).isEqualTo(total);
+  }
+
+  @Test
   void byteArrayMessagesArriveAsTheyWereWhenWrittenEachTheReadersOwn() throws Exception {
     // a byte[] travels plain (its content is the frame), anything else through the codec: mixed here
     Spawned<Object, Object, String> spawned = Parallel.<Object, Object, String>spawn(hub -> {

@@ -124,6 +124,7 @@ public final class Connection {
   private volatile boolean readPaused; // written by the I/O thread only; read by consumers too
   /** DATA payload bytes delivered to the handler and not yet consumed. */
   private final AtomicLong unread = new AtomicLong();
+  private final FrameDecoder.Sink frames = this::onFrame;
 
   private Connection(String name, Connected connected, Opener opener, Buffering buffering) {
     this.name = name;
@@ -301,7 +302,9 @@ public final class Connection {
   // ---- writing
 
   private boolean enqueue(Frame frame, boolean mayWait) {
+    OutFrame chunked = inChunks(frame);
     boolean flushHere = false;
+    boolean queued = false;
     lock.lock();
     try {
       if (mayWait) {
@@ -311,7 +314,8 @@ public final class Connection {
         return false;
       }
       long now = System.nanoTime();
-      outbox.add(sealed(frame), now);
+      outbox.add(chunked != null ? chunked : OutFrame.of(owned(frame)), now);
+      queued = true;
       watchAge();
       boolean gather = now - lastSendNanos < BATCH_WINDOW_NANOS || loop.inLoop();
       lastSendNanos = now;
@@ -327,6 +331,9 @@ public final class Connection {
       }
     } finally {
       lock.unlock();
+      if (!queued && chunked != null) {
+        chunked.release();
+      }
     }
     if (flushHere) {
       flush(false);
@@ -335,13 +342,30 @@ public final class Connection {
   }
 
   /**
-   * The frame to queue (lock held, so frames are sealed in the order they are written). A lazy
-   * link learns whether it seals when it opens: until then its frames wait plain, and
-   * {@link #open} seals them before the first write.
+   * A large plain {@code byte[]} body copied into direct chunks, on a link that is open and does
+   * not seal (outside the lock: a copy of megabytes must not hold up the flusher); else null. A
+   * plain body is the caller's own array (the caller may change it once the write returns), so it
+   * is copied here or in {@link #owned}, never kept.
    */
-  private Frame sealed(Frame frame) {
+  private OutFrame inChunks(Frame frame) {
+    if (frame.type() != MessageCodec.DATA_BYTES || frame.body().length < Outbox.DIRECT_BODY_BYTES
+        || socket == null || sealer != null) { // socket is set after sealer, once the link is open
+      return null;
+    }
+    return OutFrame.copiedToChunks(frame.type(), frame.body());
+  }
+
+  /**
+   * The frame to queue (lock held, so frames are sealed in the order they are written): sealed on
+   * a link that seals (a copy), or a plain body copied. A lazy link learns whether it seals when it
+   * opens: until then its frames wait plain, and {@link #open} seals them before the first write.
+   */
+  private Frame owned(Frame frame) {
     FrameSealer s = sealer;
-    return s == null ? frame : s.seal(frame);
+    if (s != null) {
+      return s.seal(frame);
+    }
+    return frame.type() == MessageCodec.DATA_BYTES ? new Frame(frame.type(), frame.body().clone()) : frame;
   }
 
   /**
@@ -409,12 +433,15 @@ public final class Connection {
       List<CompletableFuture<Void>> reached;
       lock.lock();
       try {
+        if (ended.get()) {
+          return; // the outbox was cleared meanwhile (what was written went to a closed socket)
+        }
         if (direct != null) {
           outbox.tookDirect((int) n);
         }
         reached = outbox.wrote(n);
-        if (n > 0) {
-          roomOrEnd.signalAll();
+        if (n > 0 && outbox.unwritten() <= buffering.maxUnwrittenBytes() / 2) {
+          roomOrEnd.signalAll(); // a waiting writer wakes once half the bound is free, not at every write
         }
         done = !full && outbox.unwritten() == 0;
         if (done) {
@@ -545,25 +572,47 @@ public final class Connection {
   }
 
   private void readInto(ByteBuffer buffer) {
-    int n;
     try {
-      n = socket.read(buffer);
+      readOnce(buffer);
     } catch (IOException e) {
       end("connection lost: " + e.getMessage());
-      return;
     }
+  }
+
+  /**
+   * One read of the socket, its frames delivered: into {@code buffer}, or straight into the large
+   * body being read. Returns the bytes read (0: none there; -1: the end, reported).
+   */
+  private int readOnce(ByteBuffer buffer) throws IOException {
+    ByteBuffer target = decoder.readTarget();
+    if (target == null) {
+      buffer.clear();
+    }
+    int n = socket.read(target != null ? target : buffer);
     if (n < 0) {
       end(decoder.atBoundary() ? "the peer closed the connection"
           : "connection lost: the peer closed it inside a frame");
-      return;
+    } else if (n > 0 && target != null) {
+      deliver(null, n);
+    } else if (n > 0) {
+      buffer.flip();
+      deliver(buffer, 0);
     }
-    buffer.flip();
-    deliver(buffer);
+    return n;
   }
 
   private void deliver(ByteBuffer bytes) {
+    deliver(bytes, 0);
+  }
+
+  /** Feeds the decoder {@code bytes}, or, if null, the {@code filled} bytes read into its target. */
+  private void deliver(ByteBuffer bytes, int filled) {
     try {
-      decoder.feed(bytes, this::onFrame);
+      if (bytes != null) {
+        decoder.feed(bytes, frames);
+      } else {
+        decoder.filled(filled, frames);
+      }
     } catch (ProtocolException e) {
       end("connection lost: " + e.getMessage());
     } catch (IOException e) {
@@ -677,14 +726,9 @@ public final class Connection {
     try {
       ByteBuffer buffer = DIRECT_BUFFERS.get();
       while (direct && waiting.getAsBoolean() && !ended.get() && !readPaused && !Thread.currentThread().isInterrupted()) {
-        buffer.clear();
-        int n = socket.read(buffer);
-        if (n > 0) {
-          buffer.flip();
-          deliver(buffer);
-        } else if (n < 0) {
-          end(decoder.atBoundary() ? "the peer closed the connection"
-              : "connection lost: the peer closed it inside a frame");
+        int n = readOnce(buffer);
+        if (n != 0) {
+          continue; // after an end, the loop's condition stops it
         } else if (directSelector == null) {
           if (openDirectSelector() == null) { // no descriptor for it (the process has used up its own): the I/O thread reads
             direct = false;

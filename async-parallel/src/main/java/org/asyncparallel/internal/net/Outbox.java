@@ -11,13 +11,14 @@ import org.asyncparallel.internal.wire.Frame;
  * {@link Connection}'s lock.
  *
  * <p>Bytes leave in two ways: small frames are copied into the flusher's staging buffer (many
- * per write), a large body's remainder is written straight from its array in slices
- * ({@link #directSlice}).
+ * per write), a large body's remainder is written straight from where it is ({@link #directSlice}):
+ * its direct chunks, or slices of its array. A frame's chunks go back to {@link DirectChunks} once
+ * it is written or dropped.
  */
 final class Outbox {
   /** A body at least this large is written from its own array rather than copied. */
   static final int DIRECT_BODY_BYTES = 32 * 1024;
-  /** The largest slice written straight from a body (the JDK copies it to a cached direct buffer). */
+  /** The largest slice written straight from a heap body (the JDK copies it to a cached direct buffer). */
   private static final int SLICE_BYTES = 256 * 1024;
 
   /** A frame's end (in bytes appended) and when it was appended: the age of unwritten data. */
@@ -25,7 +26,7 @@ final class Outbox {
 
   private record Marker(long target, CompletableFuture<Void> done) {}
 
-  private final ArrayDeque<Frame> frames = new ArrayDeque<>();
+  private final ArrayDeque<OutFrame> frames = new ArrayDeque<>();
   private final ArrayDeque<Age> ages = new ArrayDeque<>();
   private final ArrayDeque<Marker> markers = new ArrayDeque<>();
   /** Bytes of the head frame already taken (its header counts 5). */
@@ -33,9 +34,9 @@ final class Outbox {
   private long appended;
   private long written;
 
-  void add(Frame frame, long nowNanos) {
+  void add(OutFrame frame, long nowNanos) {
     frames.add(frame);
-    appended += Frame.HEADER_BYTES + frame.body().length;
+    appended += frame.wireBytes();
     ages.add(new Age(appended, nowNanos));
   }
 
@@ -60,17 +61,15 @@ final class Outbox {
    * small or its header has not been taken yet (then {@link #copyInto} applies).
    */
   ByteBuffer directSlice() {
-    Frame head = frames.peek();
+    OutFrame head = frames.peek();
     if (head == null || headTaken < Frame.HEADER_BYTES) {
       return null;
     }
-    byte[] body = head.body();
     int offset = headTaken - Frame.HEADER_BYTES;
-    int left = body.length - offset;
-    if (left < DIRECT_BODY_BYTES) {
+    if (head.bodyLength() - offset < DIRECT_BODY_BYTES) {
       return null;
     }
-    return ByteBuffer.wrap(body, offset, Math.min(left, SLICE_BYTES));
+    return head.slice(offset, SLICE_BYTES);
   }
 
   /** Marks {@code n} bytes of the head frame's body as taken by a direct slice. */
@@ -82,13 +81,13 @@ final class Outbox {
   /** Copies frames (headers and bodies, in order) into {@code stage} while it has room. */
   void copyInto(ByteBuffer stage) {
     while (stage.hasRemaining() && !frames.isEmpty()) {
-      Frame frame = frames.peek();
+      OutFrame frame = frames.peek();
       if (headTaken < Frame.HEADER_BYTES) {
         if (headTaken == 0 && stage.remaining() >= Frame.HEADER_BYTES) {
-          stage.putInt(frame.body().length + 1).put(frame.type());
+          stage.putInt(frame.bodyLength() + 1).put(frame.type());
           headTaken = Frame.HEADER_BYTES;
         } else {
-          var header = ByteBuffer.allocate(Frame.HEADER_BYTES).putInt(frame.body().length + 1).put(frame.type());
+          var header = ByteBuffer.allocate(Frame.HEADER_BYTES).putInt(frame.bodyLength() + 1).put(frame.type());
           int n = Math.min(stage.remaining(), Frame.HEADER_BYTES - headTaken);
           stage.put(header.array(), headTaken, n);
           headTaken += n;
@@ -98,12 +97,12 @@ final class Outbox {
         }
       }
       int offset = headTaken - Frame.HEADER_BYTES;
-      int left = frame.body().length - offset;
+      int left = frame.bodyLength() - offset;
       if (left >= DIRECT_BODY_BYTES && stage.position() == 0) {
-        return; // the flusher writes it from its array
+        return; // the flusher writes it from where it is
       }
       int n = Math.min(stage.remaining(), left);
-      stage.put(frame.body(), offset, n);
+      frame.copyBody(offset, stage, n);
       headTaken += n;
       if (!dropHeadIfDone()) {
         return;
@@ -143,22 +142,23 @@ final class Outbox {
 
   /**
    * Replaces every frame by {@code f} of it, before anything was written (a lazy link that turned
-   * out to seal its frames); flush markers keep their places between frames.
+   * out to seal its frames; a body in chunks is copied out first); flush markers keep their places
+   * between frames.
    */
   void replaceAll(java.util.function.UnaryOperator<Frame> f) {
     if (written != 0 || headTaken != 0) {
       throw new IllegalStateException("frames were written already");
     }
     var oldAges = new ArrayDeque<>(ages);
-    var newFrames = new ArrayDeque<Frame>();
+    var newFrames = new ArrayDeque<OutFrame>();
     var newAges = new ArrayDeque<Age>();
     var boundaries = new java.util.HashMap<Long, Long>();
     boundaries.put(0L, 0L);
     long end = 0;
-    for (Frame frame : frames) {
-      Frame changed = f.apply(frame);
+    for (OutFrame frame : frames) {
+      OutFrame changed = OutFrame.of(f.apply(frame.toFrame()));
       newFrames.add(changed);
-      end += Frame.HEADER_BYTES + changed.body().length;
+      end += changed.wireBytes();
       Age age = oldAges.poll();
       newAges.add(new Age(end, age.enqueuedNanos()));
       boundaries.put(age.end(), end);
@@ -178,6 +178,7 @@ final class Outbox {
 
   /** Drops everything (the connection ended); returns the markers, to be failed. */
   java.util.List<CompletableFuture<Void>> clear() {
+    frames.forEach(OutFrame::release);
     frames.clear();
     ages.clear();
     headTaken = 0;
@@ -188,11 +189,11 @@ final class Outbox {
   }
 
   private boolean dropHeadIfDone() {
-    Frame frame = frames.peek();
-    if (headTaken < Frame.HEADER_BYTES + frame.body().length) {
+    OutFrame frame = frames.peek();
+    if (headTaken < frame.wireBytes()) {
       return false;
     }
-    frames.poll();
+    frames.poll().release();
     headTaken = 0;
     return true;
   }

@@ -13,8 +13,10 @@ final class Payloads {
   private Payloads() {}
 
   /**
-   * The message for a value: a snapshot of a {@code byte[]} (the caller may change its array once
-   * this returns), or the value's Codec bytes.
+   * The message for a value: a {@code byte[]} itself, or the value's Codec bytes. A plain message
+   * holds the caller's own array, which the caller may change once its write returns: a
+   * connection copies it as it queues it ({@code Connection.write}); {@link #snapshot} makes one to
+   * keep.
    *
    * @throws org.asyncparallel.ParallelException if it cannot be serialized or does not fit in one
    *     message
@@ -22,9 +24,14 @@ final class Payloads {
   static Message.Data encode(Object value, String what, int maxFrameBytes) {
     if (value instanceof byte[] bytes) {
       Codec.checkFits(bytes.length, what, maxFrameBytes);
-      return new Message.Data(bytes.clone(), true);
+      return new Message.Data(bytes, true);
     }
     return new Message.Data(Codec.encode(value, what, maxFrameBytes));
+  }
+
+  /** A message to keep and write again and again: a plain one's array copied. */
+  static Message.Data snapshot(Message.Data data) {
+    return data.plain() ? new Message.Data(data.payload().clone(), true) : data;
   }
 
   /**

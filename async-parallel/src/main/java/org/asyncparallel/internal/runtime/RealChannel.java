@@ -159,7 +159,7 @@ public final class RealChannel<A, B> implements Channel<A, B> {
 
   @Override
   public Packed<A> prePack(A message) {
-    return new PackedMessage<>(encode(message));
+    return new PackedMessage<>(Payloads.snapshot(encode(message)));
   }
 
   private static Message.Data encode(Object message) {

@@ -5,7 +5,10 @@ import java.nio.ByteBuffer;
 /**
  * Cuts frames out of bytes that arrive in pieces of any size (a non-blocking socket's reads). The
  * length is checked against the maximum before the body is allocated, as in {@link FrameReader}.
- * Not thread-safe: a connection's reads are fed by one thread at a time.
+ * A body of {@value #CHUNKED_BODY_BYTES} bytes or more is gathered in {@link DirectChunks} and made
+ * an array only once it is whole (a half-read megabyte array would be copied by every garbage
+ * collection it lives through); a reader may read such a body's bytes straight into its chunks
+ * ({@link #readTarget}). Not thread-safe: a connection's reads are fed by one thread at a time.
  */
 public final class FrameDecoder {
   /** Receives each whole frame, in order. */
@@ -14,10 +17,15 @@ public final class FrameDecoder {
     void accept(Frame frame) throws java.io.IOException;
   }
 
+  /** Bodies at least this large are gathered in direct chunks. */
+  public static final int CHUNKED_BODY_BYTES = 64 * 1024;
+
   private final int maxFrameBytes;
   private final byte[] header = new byte[Frame.HEADER_BYTES];
   private int headerFilled;
-  private byte[] body; // null while the header is incomplete
+  private byte[] body; // a small body being read, or null
+  private ByteBuffer[] chunks; // a large body being read, or null; its chunks are taken as needed
+  private int bodyLength;
   private int bodyFilled;
 
   /** @param maxFrameBytes the largest {@code length} accepted */
@@ -33,7 +41,7 @@ public final class FrameDecoder {
    */
   public void feed(ByteBuffer bytes, Sink sink) throws java.io.IOException {
     while (bytes.hasRemaining()) {
-      if (body == null) {
+      if (body == null && chunks == null) {
         int n = Math.min(bytes.remaining(), header.length - headerFilled);
         bytes.get(header, headerFilled, n);
         headerFilled += n;
@@ -45,8 +53,21 @@ public final class FrameDecoder {
           throw new ProtocolException("frame length " + Integer.toUnsignedString(length)
               + " is outside 1.." + maxFrameBytes);
         }
-        body = new byte[length - 1];
+        bodyLength = length - 1;
         bodyFilled = 0;
+        if (bodyLength >= CHUNKED_BODY_BYTES) {
+          chunks = new ByteBuffer[(bodyLength + DirectChunks.CHUNK_BYTES - 1) / DirectChunks.CHUNK_BYTES];
+          continue;
+        }
+        body = new byte[bodyLength];
+      }
+      if (chunks != null) {
+        ByteBuffer target = readTarget();
+        int n = Math.min(bytes.remaining(), target.remaining());
+        target.put(target.position(), bytes, bytes.position(), n);
+        bytes.position(bytes.position() + n);
+        filled(n, sink);
+        continue;
       }
       int n = Math.min(bytes.remaining(), body.length - bodyFilled);
       bytes.get(body, bodyFilled, n);
@@ -60,8 +81,47 @@ public final class FrameDecoder {
     }
   }
 
+  /**
+   * Where the next bytes may be read straight into: the part of a large body's current chunk that
+   * the body still needs (position and limit set); null when no large body is being read. After
+   * reading into it, call {@link #filled}.
+   */
+  public ByteBuffer readTarget() {
+    if (chunks == null) {
+      return null;
+    }
+    int index = bodyFilled / DirectChunks.CHUNK_BYTES;
+    if (chunks[index] == null) {
+      chunks[index] = DirectChunks.take();
+    }
+    int start = index * DirectChunks.CHUNK_BYTES;
+    return chunks[index]
+        .limit(Math.min(DirectChunks.CHUNK_BYTES, bodyLength - start))
+        .position(bodyFilled - start);
+  }
+
+  /**
+   * Counts {@code n} bytes read into the {@link #readTarget}; hands the frame to {@code sink} if
+   * they complete it (its body then an array, its chunks given back).
+   */
+  public void filled(int n, Sink sink) throws java.io.IOException {
+    bodyFilled += n;
+    if (bodyFilled < bodyLength) {
+      return;
+    }
+    ByteBuffer[] whole = chunks;
+    for (ByteBuffer chunk : whole) {
+      chunk.position(0); // each chunk's limit is where its part of the body ends
+    }
+    var frame = new Frame(header[4], DirectChunks.toArray(whole, bodyLength));
+    DirectChunks.giveAll(whole);
+    chunks = null;
+    headerFilled = 0;
+    sink.accept(frame);
+  }
+
   /** True when no frame is half-read: an end of stream here is a clean one. */
   public boolean atBoundary() {
-    return body == null && headerFilled == 0;
+    return body == null && chunks == null && headerFilled == 0;
   }
 }

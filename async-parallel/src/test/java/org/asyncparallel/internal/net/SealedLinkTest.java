@@ -103,6 +103,46 @@ class SealedLinkTest {
   }
 
   @Test
+  void largePlainBodiesAreSealedAndComeBackWholeAndTheSendersArrayIsItsOwn() throws Exception {
+    startEchoServer();
+    proxy = new Proxy(listener.port(), Long.MAX_VALUE);
+    var clientSaw = new LinkedBlockingQueue<Object>();
+    Connection client = connectThroughProxy(clientSaw);
+    var random = new java.util.Random(9);
+    var sent = new java.util.ArrayList<byte[]>();
+    for (int size : new int[] {70_000, 300_000, 1000, (1 << 20) - 64}) {
+      byte[] body = new byte[size];
+      random.nextBytes(body);
+      sent.add(body.clone());
+      assertThat(client.write(new Message.Data(body, true))).isTrue();
+      java.util.Arrays.fill(body, (byte) 0); // the caller's array, changed once write returned
+    }
+    for (byte[] expected : sent) {
+      Object echoed = clientSaw.poll(10, TimeUnit.SECONDS);
+      assertThat(echoed).isInstanceOf(Message.Data.class);
+      assertThat(((Message.Data) echoed).plain()).isTrue();
+      assertThat(((Message.Data) echoed).payload()).isEqualTo(expected);
+    }
+    client.abort("done");
+    byte[] tapped = proxy.recorded().toByteArray();
+    byte[] probe = java.util.Arrays.copyOfRange(sent.get(1), 1000, 1064);
+    assertThat(indexOf(tapped, probe)).as("a large body's bytes in clear on the wire").isNegative();
+  }
+
+  private static int indexOf(byte[] haystack, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= haystack.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
+  }
+
+  @Test
   void aChangedByteEndsTheLinkAndNothingForgedIsDelivered() throws Exception {
     startEchoServer();
     var clientSaw = new LinkedBlockingQueue<Object>();

@@ -66,4 +66,83 @@ class FrameDecoderTest {
     assertThatThrownBy(() -> other.feed(ByteBuffer.wrap(new byte[] {0, 0, 0, 0, 1}), f -> { }))
         .isInstanceOf(ProtocolException.class).hasMessageContaining("frame length 0");
   }
+
+  /** Bodies on both sides of the chunked threshold and of chunk boundaries, among small ones. */
+  private static List<Frame> mixedSizes(Random random) {
+    int chunk = DirectChunks.CHUNK_BYTES;
+    int[] sizes = {0, 1, FrameDecoder.CHUNKED_BODY_BYTES - 1, FrameDecoder.CHUNKED_BODY_BYTES, 70,
+        chunk - 1, chunk, chunk + 1, 3, 3 * chunk + 17, 1 << 20, 5};
+    List<Frame> frames = new ArrayList<>();
+    for (int size : sizes) {
+      byte[] body = new byte[size];
+      random.nextBytes(body);
+      frames.add(new Frame((byte) random.nextInt(128), body));
+    }
+    return frames;
+  }
+
+  private static void assertSameFrames(List<Frame> read, List<Frame> written) {
+    assertThat(read).hasSameSizeAs(written);
+    for (int i = 0; i < read.size(); i++) {
+      assertThat(read.get(i).type()).as("type of frame %d", i).isEqualTo(written.get(i).type());
+      assertThat(read.get(i).body()).as("body of frame %d", i).isEqualTo(written.get(i).body());
+    }
+  }
+
+  @Test
+  void largeBodiesGatheredInChunksComeOutWholeFromPiecesOfEverySize() throws Exception {
+    List<Frame> written = mixedSizes(new Random(7));
+    byte[] stream = encode(written);
+    for (int piece : new int[] {1000, 4096, 65536, 65537, 300_000}) {
+      var decoder = new FrameDecoder(2 << 20);
+      List<Frame> read = new ArrayList<>();
+      for (int at = 0; at < stream.length; at += piece) {
+        decoder.feed(ByteBuffer.wrap(stream, at, Math.min(piece, stream.length - at)), read::add);
+      }
+      assertThat(decoder.atBoundary()).isTrue();
+      assertSameFrames(read, written);
+    }
+  }
+
+  /**
+   * A reader that reads a large body straight into the decoder's chunks ({@code readTarget}),
+   * taking at most a random number of bytes each time as a socket would, gets the same frames.
+   */
+  @Test
+  void readingStraightIntoTheChunksGivesTheSameFrames() throws Exception {
+    var random = new Random(11);
+    List<Frame> written = mixedSizes(random);
+    byte[] stream = encode(written);
+    var decoder = new FrameDecoder(2 << 20);
+    List<Frame> read = new ArrayList<>();
+    int straight = 0;
+    for (int at = 0; at < stream.length; ) {
+      int available = Math.min(1 + random.nextInt(200_000), stream.length - at);
+      ByteBuffer target = decoder.readTarget();
+      if (target != null) {
+        int n = Math.min(available, target.remaining());
+        target.put(stream, at, n);
+        at += n;
+        straight += n;
+        decoder.filled(n, read::add);
+      } else {
+        decoder.feed(ByteBuffer.wrap(stream, at, available), read::add);
+        at += available;
+      }
+    }
+    assertThat(decoder.atBoundary()).isTrue();
+    assertSameFrames(read, written);
+    assertThat(straight).as("bytes read straight into chunks").isGreaterThan(1 << 20);
+  }
+
+  @Test
+  void aLargeBodyCutOffIsNotABoundary() throws Exception {
+    byte[] stream = encode(List.of(new Frame((byte) 3, new byte[FrameDecoder.CHUNKED_BODY_BYTES * 2])));
+    var decoder = new FrameDecoder(1 << 20);
+    List<Frame> read = new ArrayList<>();
+    decoder.feed(ByteBuffer.wrap(stream, 0, stream.length - 1), read::add);
+    assertThat(read).isEmpty();
+    assertThat(decoder.atBoundary()).isFalse();
+    assertThat(decoder.readTarget().remaining()).as("what the body still lacks").isEqualTo(1);
+  }
 }
