@@ -125,6 +125,8 @@ public final class Connection {
   /** DATA payload bytes delivered to the handler and not yet consumed. */
   private final AtomicLong unread = new AtomicLong();
   private final FrameDecoder.Sink frames = this::onFrame;
+  /** The last read took less than it could: the socket had no more (the reader's, under {@link #reading}). */
+  private boolean drained;
 
   private Connection(String name, Connected connected, Opener opener, Buffering buffering) {
     this.name = name;
@@ -588,7 +590,10 @@ public final class Connection {
     if (target == null) {
       buffer.clear();
     }
-    int n = socket.read(target != null ? target : buffer);
+    ByteBuffer into = target != null ? target : buffer;
+    int room = into.remaining();
+    int n = socket.read(into);
+    drained = n < room;
     if (n < 0) {
       end(decoder.atBoundary() ? "the peer closed the connection"
           : "connection lost: the peer closed it inside a frame");
@@ -725,24 +730,32 @@ public final class Connection {
     delivering[0] = true;
     try {
       ByteBuffer buffer = DIRECT_BUFFERS.get();
+      // the last read left the socket empty: wait for the next bytes before reading (a read
+      // that finds nothing is a system call for nothing, one per message in a ping-pong)
+      boolean waitFirst = drained && directSelector != null;
       while (direct && waiting.getAsBoolean() && !ended.get() && !readPaused && !Thread.currentThread().isInterrupted()) {
-        int n = readOnce(buffer);
-        if (n != 0) {
-          continue; // after an end, the loop's condition stops it
-        } else if (directSelector == null) {
-          if (openDirectSelector() == null) { // no descriptor for it (the process has used up its own): the I/O thread reads
-            direct = false;
-            return false;
-          } // then looks at waiting again before the first wait: a wake-up before the selector existed was missed
-        } else {
-          long left = deadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE : deadlineNanos - System.nanoTime();
-          if (left <= 0) {
-            return true;
+        if (!waitFirst) {
+          int n = readOnce(buffer);
+          if (n != 0) {
+            waitFirst = drained;
+            continue; // after an end, the loop's condition stops it
           }
-          Selector own = directSelector;
-          own.select(Math.max(1, Math.min(50, left / 1_000_000))); // then looks at waiting again
-          own.selectedKeys().clear();
+          if (directSelector == null) {
+            if (openDirectSelector() == null) { // no descriptor for it (the process has used up its own): the I/O thread reads
+              direct = false;
+              return false;
+            }
+            continue; // then looks at waiting again before the first wait: a wake-up before the selector existed was missed
+          }
         }
+        waitFirst = false;
+        long left = deadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE : deadlineNanos - System.nanoTime();
+        if (left <= 0) {
+          return true;
+        }
+        Selector own = directSelector;
+        own.select(Math.max(1, Math.min(50, left / 1_000_000))); // then looks at waiting again
+        own.selectedKeys().clear();
       }
     } catch (IOException e) {
       end("connection lost: " + e.getMessage());
