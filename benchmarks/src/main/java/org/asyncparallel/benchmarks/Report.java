@@ -628,9 +628,12 @@ final class Report {
             + "message by the process's I/O thread, and a writer on an idle link writes the frame itself. "
             + "The library's extra %s per round trip (%s vs %s) is its work per message on both sides: "
             + "framing, the short-form encoding (a tag and a copy for a `byte[]`) and decoding, the inbox "
-            + "(a lock and a queue), and a reader that waits in a selector (epoll) rather than in a "
-            + "blocking read; on this VM a wake-up that crosses CPUs costs tens of microseconds, which "
-            + "makes the ratio swing between runs.",
+            + "(a lock and a queue), and a reader that waits in a selector rather than in a blocking read: "
+            + "3 system calls per message on each side (write, epoll_wait, read; since session 9 a reader "
+            + "that emptied the socket waits before it reads, which saved a fourth) against a blocking "
+            + "socket's 2 (write, read). The socket stays non-blocking because any thread may write to it "
+            + "and none may wait for the network. On this VM a wake-up that crosses CPUs costs tens of "
+            + "microseconds, which makes the ratio swing between runs.",
         t(lib - raw), show("lib.rt"), t(raw));
   }
 
@@ -651,13 +654,15 @@ final class Report {
   }
 
   private String whyBig() {
-    return String.format("each 1 MiB message is copied into its frame on write (the snapshot that "
-            + "lets the caller reuse its array; the JDK then copies a heap array into a direct buffer to "
-            + "write it) and, on the receiving side, out of the read buffer into the frame's own array, "
-            + "which the reader gets as its `byte[]` (a `byte[]` travels as a plain DATA_BYTES frame, so "
-            + "no third copy strips a tag): copies and 1 MiB allocations the raw baseline, which reuses "
-            + "one array on each side, does not make. Without write-side encoding "
-            + "(`prePack` + `writePacked`) the library reached %s (%.0f%% of raw UDS %s); with it %s.",
+    return String.format("since session 9 a 1 MiB message is copied once on each side, as in the raw "
+            + "baseline: the writer's array into pooled direct buffers, from which it is written (no clone, "
+            + "no JDK copy into a direct buffer, no heap object for the collector to copy), and on the "
+            + "reading side from the pooled buffers it was read into to the reader's own array, made only "
+            + "once the message is whole. What remains: the reader's array is new for every message "
+            + "(allocated and zeroed: the raw baseline reuses one array), the writing is split between the "
+            + "caller (the copy) and the I/O thread (the writes), which wake each other when the socket is "
+            + "full, and a worker's small heap collects every few messages. With `prePack` + `writePacked` "
+            + "the library reached %s (%.0f%% of raw UDS %s); with `write` %s.",
         show("lib.tpPacked1m"), 100 * med("lib.tpPacked1m") / med("raw.uds.tp1m"), show("raw.uds.tp1m"),
         show("lib.tp1m"));
   }

@@ -35,8 +35,10 @@ import org.asyncparallel.internal.wire.ProtocolException;
  * <ul>
  *   <li>Sending never waits for the network. A send on an idle link writes at once from the
  *       caller's thread (one system call, no thread hand-off); a send that follows another within
- *       {@value #BATCH_WINDOW_NANOS} ns, or finds the socket full, only appends, and the I/O thread
- *       writes what has gathered in as few writes as it can.
+ *       {@value #BATCH_WINDOW_NANOS} ns with nothing read from the link in between (a stream, not
+ *       an answer: a ping-pong faster than the window would otherwise pay two thread hand-offs per
+ *       message), or finds the socket full, only appends, and the I/O thread writes what has
+ *       gathered in as few writes as it can.
  *   <li>{@link #write} (user data) waits while the bytes not yet taken by the socket exceed the
  *       {@link Buffering} bound; {@link #send} (the library's own control messages) never waits.
  *       With an age limit, data left unwritten for longer ends the connection.
@@ -108,6 +110,10 @@ public final class Connection {
   private boolean ready; // guarded by lock: registered with the loop, non-blocking
   private boolean closing; // guarded by lock: closeGracefully was called
   private long lastSendNanos; // guarded by lock
+  /** {@link #framesArrived} at the last send (guarded by lock): a send that answers is not gathered. */
+  private long arrivedAtLastSend;
+  /** Frames this connection has read; written by the thread that holds {@link #reading}. */
+  private volatile long framesArrived;
   private ScheduledFuture<?> ageCheck; // guarded by lock
   private ByteBuffer stage; // the flusher's: bytes copied, not yet written (write mode)
   private final AtomicBoolean ended = new AtomicBoolean();
@@ -319,8 +325,10 @@ public final class Connection {
       outbox.add(chunked != null ? chunked : OutFrame.of(owned(frame)), now);
       queued = true;
       watchAge();
-      boolean gather = now - lastSendNanos < BATCH_WINDOW_NANOS || loop.inLoop();
+      long arrived = framesArrived;
+      boolean gather = (now - lastSendNanos < BATCH_WINDOW_NANOS && arrived == arrivedAtLastSend) || loop.inLoop();
       lastSendNanos = now;
+      arrivedAtLastSend = arrived;
       if (!ready || flusher != Flusher.NONE) {
         return true;
       }
@@ -628,6 +636,7 @@ public final class Connection {
   }
 
   private void onFrame(Frame frame) throws IOException {
+    framesArrived++; // only the reading thread writes it (under the reading lock, or on the I/O thread before any consumer)
     if (!ended.get()) {
       FrameSealer s = sealer;
       Message message = MessageCodec.decode(s == null ? frame : s.open(frame));
