@@ -406,7 +406,7 @@ public final class Connection {
    */
   private void flush(boolean onLoop) {
     for (int round = 0; ; round++) {
-      ByteBuffer direct = null;
+      ByteBuffer[] direct = null;
       lock.lock();
       try {
         if (ended.get()) {
@@ -416,7 +416,7 @@ public final class Connection {
           stage = ByteBuffer.allocate(STAGE_BYTES);
         }
         if (stage.position() == 0) {
-          direct = outbox.directSlice();
+          direct = outbox.directSlices();
         }
         if (direct == null) {
           outbox.copyInto(stage);
@@ -437,7 +437,7 @@ public final class Connection {
         end("connection lost: " + e.getMessage());
         return;
       }
-      boolean full = direct != null ? direct.hasRemaining() : stage.position() > 0;
+      boolean full = direct != null ? direct[direct.length - 1].hasRemaining() : stage.position() > 0;
       boolean done;
       boolean close = false;
       List<CompletableFuture<Void>> reached;
@@ -594,18 +594,25 @@ public final class Connection {
    * body being read. Returns the bytes read (0: none there; -1: the end, reported).
    */
   private int readOnce(ByteBuffer buffer) throws IOException {
-    ByteBuffer target = decoder.readTarget();
-    if (target == null) {
+    ByteBuffer[] targets = decoder.readTargets(Outbox.GATHER_CHUNKS);
+    int n;
+    if (targets != null) { // a scattering read straight into the large body's chunks
+      long room = 0;
+      for (ByteBuffer target : targets) {
+        room += target.remaining();
+      }
+      n = (int) socket.read(targets);
+      drained = n < room;
+    } else {
       buffer.clear();
+      int room = buffer.remaining();
+      n = socket.read(buffer);
+      drained = n < room;
     }
-    ByteBuffer into = target != null ? target : buffer;
-    int room = into.remaining();
-    int n = socket.read(into);
-    drained = n < room;
     if (n < 0) {
       end(decoder.atBoundary() ? "the peer closed the connection"
           : "connection lost: the peer closed it inside a frame");
-    } else if (n > 0 && target != null) {
+    } else if (n > 0 && targets != null) {
       deliver(null, n);
     } else if (n > 0) {
       buffer.flip();

@@ -47,15 +47,21 @@ record OutFrame(byte type, int bodyLength, byte[] body, ByteBuffer[] chunks) {
   }
 
   /**
-   * A buffer over the body from {@code offset}, at most {@code max} bytes, to write from: a chunk
-   * itself (positioned), or the heap array wrapped.
+   * Buffers over the body from {@code offset}, for one gathering write: a slice of the heap array of
+   * at most {@code maxHeapBytes} (the JDK copies it to a direct buffer of its own), or the chunks from
+   * the one holding {@code offset} (positioned there), at most {@code maxChunks} of them.
    */
-  ByteBuffer slice(int offset, int max) {
+  ByteBuffer[] slices(int offset, int maxHeapBytes, int maxChunks) {
     if (chunks == null) {
-      return ByteBuffer.wrap(body, offset, Math.min(max, bodyLength - offset));
+      return new ByteBuffer[] {ByteBuffer.wrap(body, offset, Math.min(maxHeapBytes, bodyLength - offset))};
     }
-    ByteBuffer chunk = chunks[offset / DirectChunks.CHUNK_BYTES];
-    return chunk.position(offset % DirectChunks.CHUNK_BYTES);
+    int first = offset / DirectChunks.CHUNK_BYTES;
+    int count = Math.min(maxChunks, chunks.length - first);
+    ByteBuffer[] out = new ByteBuffer[count];
+    for (int i = 0; i < count; i++) {
+      out[i] = chunks[first + i].position(i == 0 ? offset % DirectChunks.CHUNK_BYTES : 0);
+    }
+    return out;
   }
 
   /** Copies {@code n} body bytes from {@code offset} into {@code stage}. */

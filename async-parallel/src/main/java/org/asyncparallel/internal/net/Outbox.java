@@ -11,7 +11,7 @@ import org.asyncparallel.internal.wire.Frame;
  * {@link Connection}'s lock.
  *
  * <p>Bytes leave in two ways: small frames are copied into the flusher's staging buffer (many
- * per write), a large body's remainder is written straight from where it is ({@link #directSlice}):
+ * per write), a large body's remainder is written straight from where it is ({@link #directSlices}):
  * its direct chunks, or slices of its array. A frame's chunks go back to {@link DirectChunks} once
  * it is written or dropped.
  */
@@ -20,6 +20,8 @@ final class Outbox {
   static final int DIRECT_BODY_BYTES = 32 * 1024;
   /** The largest slice written straight from a heap body (the JDK copies it to a cached direct buffer). */
   private static final int SLICE_BYTES = 256 * 1024;
+  /** The most chunks of a body handed to one gathering write (1 MiB: the socket's send buffer). */
+  static final int GATHER_CHUNKS = 4;
 
   /** A frame's end (in bytes appended) and when it was appended: the age of unwritten data. */
   private record Age(long end, long enqueuedNanos) {}
@@ -57,10 +59,11 @@ final class Outbox {
   }
 
   /**
-   * A slice of the head frame's body to write from its own array, or null when the head is
-   * small or its header has not been taken yet (then {@link #copyInto} applies).
+   * Buffers over the head frame's body to write from where it is (its direct chunks, up to
+   * {@value #GATHER_CHUNKS} of them, or a slice of its array), or null when the head is small or its
+   * header has not been taken yet (then {@link #copyInto} applies).
    */
-  ByteBuffer directSlice() {
+  ByteBuffer[] directSlices() {
     OutFrame head = frames.peek();
     if (head == null || headTaken < Frame.HEADER_BYTES) {
       return null;
@@ -69,7 +72,7 @@ final class Outbox {
     if (head.bodyLength() - offset < DIRECT_BODY_BYTES) {
       return null;
     }
-    return head.slice(offset, SLICE_BYTES);
+    return head.slices(offset, SLICE_BYTES, GATHER_CHUNKS);
   }
 
   /** Marks {@code n} bytes of the head frame's body as taken by a direct slice. */

@@ -87,17 +87,37 @@ public final class FrameDecoder {
    * reading into it, call {@link #filled}.
    */
   public ByteBuffer readTarget() {
+    return chunks == null ? null : target(bodyFilled / DirectChunks.CHUNK_BYTES, bodyFilled);
+  }
+
+  /**
+   * For a scattering read: the {@link #readTarget} and the body's following chunks, up to
+   * {@code maxChunks} in all (each with what it still needs); null when no large body is being
+   * read. After reading into them, call {@link #filled} with the bytes read.
+   */
+  public ByteBuffer[] readTargets(int maxChunks) {
     if (chunks == null) {
       return null;
     }
-    int index = bodyFilled / DirectChunks.CHUNK_BYTES;
+    int first = bodyFilled / DirectChunks.CHUNK_BYTES;
+    int count = Math.min(maxChunks, chunks.length - first);
+    ByteBuffer[] out = new ByteBuffer[count];
+    for (int i = 0; i < count; i++) {
+      int index = first + i;
+      out[i] = target(index, i == 0 ? bodyFilled : index * DirectChunks.CHUNK_BYTES);
+    }
+    return out;
+  }
+
+  /** Chunk {@code index}, taken if need be, positioned at body offset {@code from}, limited to the body. */
+  private ByteBuffer target(int index, int from) {
     if (chunks[index] == null) {
       chunks[index] = DirectChunks.take();
     }
     int start = index * DirectChunks.CHUNK_BYTES;
     return chunks[index]
         .limit(Math.min(DirectChunks.CHUNK_BYTES, bodyLength - start))
-        .position(bodyFilled - start);
+        .position(from - start);
   }
 
   /**

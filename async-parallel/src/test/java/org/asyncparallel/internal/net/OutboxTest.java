@@ -33,14 +33,18 @@ class OutboxTest {
     var wire = new ByteArrayOutputStream();
     ByteBuffer stage = ByteBuffer.allocate(16 * 1024);
     while (outbox.unwritten() > 0) {
-      int room = 1 + random.nextInt(100_000); // what the socket takes this time
-      ByteBuffer direct = stage.position() == 0 ? outbox.directSlice() : null;
+      int room = 1 + random.nextInt(1_500_000); // what the socket takes this time
+      ByteBuffer[] direct = stage.position() == 0 ? outbox.directSlices() : null;
       int n;
-      if (direct != null) {
-        n = Math.min(room, direct.remaining());
-        byte[] taken = new byte[n];
-        direct.get(taken);
-        wire.writeBytes(taken);
+      if (direct != null) { // a gathering write: buffers in order, the last one perhaps in part
+        n = 0;
+        for (ByteBuffer buffer : direct) {
+          int k = Math.min(room - n, buffer.remaining());
+          byte[] taken = new byte[k];
+          buffer.get(taken);
+          wire.writeBytes(taken);
+          n += k;
+        }
         outbox.tookDirect(n);
       } else {
         outbox.copyInto(stage);

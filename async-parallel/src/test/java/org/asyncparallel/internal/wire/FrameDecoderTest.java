@@ -105,8 +105,9 @@ class FrameDecoderTest {
   }
 
   /**
-   * A reader that reads a large body straight into the decoder's chunks ({@code readTarget}),
-   * taking at most a random number of bytes each time as a socket would, gets the same frames.
+   * A reader that reads a large body straight into the decoder's chunks ({@code readTargets}, one
+   * to four at a time), taking at most a random number of bytes each time as a socket would, gets
+   * the same frames.
    */
   @Test
   void readingStraightIntoTheChunksGivesTheSameFrames() throws Exception {
@@ -117,11 +118,15 @@ class FrameDecoderTest {
     List<Frame> read = new ArrayList<>();
     int straight = 0;
     for (int at = 0; at < stream.length; ) {
-      int available = Math.min(1 + random.nextInt(200_000), stream.length - at);
-      ByteBuffer target = decoder.readTarget();
-      if (target != null) {
-        int n = Math.min(available, target.remaining());
-        target.put(stream, at, n);
+      int available = Math.min(1 + random.nextInt(1_200_000), stream.length - at);
+      ByteBuffer[] targets = decoder.readTargets(1 + random.nextInt(4));
+      if (targets != null) { // as a scattering read fills them: in order, the last one perhaps in part
+        int n = 0;
+        for (ByteBuffer target : targets) {
+          int k = Math.min(available - n, target.remaining());
+          target.put(stream, at + n, k);
+          n += k;
+        }
         at += n;
         straight += n;
         decoder.filled(n, read::add);
@@ -132,7 +137,7 @@ class FrameDecoderTest {
     }
     assertThat(decoder.atBoundary()).isTrue();
     assertSameFrames(read, written);
-    assertThat(straight).as("bytes read straight into chunks").isGreaterThan(1 << 20);
+    assertThat(straight).as("bytes read straight into chunks").isGreaterThan(DirectChunks.CHUNK_BYTES);
   }
 
   @Test
