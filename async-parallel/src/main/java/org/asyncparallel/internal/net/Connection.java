@@ -753,7 +753,7 @@ public final class Connection {
         if (!waitFirst) {
           int n = readOnce(buffer);
           if (n != 0) {
-            waitFirst = drained;
+            waitFirst = drained && directSelector != null; // no selector yet: the read below opens one
             continue; // after an end, the loop's condition stops it
           }
           if (directSelector == null) {
