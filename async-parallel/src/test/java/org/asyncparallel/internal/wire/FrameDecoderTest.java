@@ -1,5 +1,6 @@
 package org.asyncparallel.internal.wire;
 
+import static org.asyncparallel.internal.wire.FrameAssertions.assertSameFrames;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -79,14 +80,6 @@ class FrameDecoderTest {
       frames.add(new Frame((byte) random.nextInt(128), body));
     }
     return frames;
-  }
-
-  private static void assertSameFrames(List<Frame> read, List<Frame> written) {
-    assertThat(read).hasSameSizeAs(written);
-    for (int i = 0; i < read.size(); i++) {
-      assertThat(read.get(i).type()).as("type of frame %d", i).isEqualTo(written.get(i).type());
-      assertThat(read.get(i).body()).as("body of frame %d", i).isEqualTo(written.get(i).body());
-    }
   }
 
   @Test
