@@ -16,6 +16,7 @@ import org.asyncparallel.ParallelException;
 import org.asyncparallel.internal.Threads;
 import org.asyncparallel.internal.launch.Bootstrap;
 import org.asyncparallel.internal.launch.OutputPump;
+import org.asyncparallel.internal.launch.ProcessStarts;
 import org.asyncparallel.internal.launch.WorkerHandle;
 import org.asyncparallel.internal.runtime.RuntimeSettings;
 import org.asyncparallel.internal.wire.Endpoint;
@@ -136,7 +137,7 @@ public final class RemoteMachine {
 
   private String runScript(String script, byte[] stdin, long deadline, String what) {
     try {
-      Process process = new ProcessBuilder(ssh.argv(machine, script)).start();
+      Process process = ProcessStarts.start(new ProcessBuilder(ssh.argv(machine, script)));
       var err = OutputPump.start("ssh-err-" + machine, process.getErrorStream(), () -> NullStream.INSTANCE);
       var outBytes = new ByteArrayOutputStream();
       var outReader = Threads.startPlatform("ssh-out-" + machine, () -> {
@@ -184,7 +185,7 @@ public final class RemoteMachine {
     List<String> jars = bundle.pieces().stream().map(ClassPathBundle.Piece::name).distinct().toList();
     Process process;
     try {
-      process = new ProcessBuilder(ssh.argv(machine, RemoteScripts.agent(jars))).start();
+      process = ProcessStarts.start(new ProcessBuilder(ssh.argv(machine, RemoteScripts.agent(jars))));
     } catch (IOException e) {
       throw failure("cannot run ssh: " + e.getMessage(), e);
     }

@@ -155,7 +155,7 @@ public final class LocalLauncher {
     command.add(MAIN);
     Process process;
     try {
-      process = new ProcessBuilder(command).start();
+      process = ProcessStarts.start(new ProcessBuilder(command));
     } catch (IOException | OutOfMemoryError e) {
       throw LaunchFailure.of(e);
     }

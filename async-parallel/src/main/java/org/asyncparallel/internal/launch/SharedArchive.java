@@ -254,10 +254,9 @@ final class SharedArchive {
       command.add(TRAINING);
       try {
         // stdin stays open: its end tells the training JVM that this process is gone
-        process = new ProcessBuilder(command)
+        process = ProcessStarts.start(new ProcessBuilder(command)
             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
-            .start();
+            .redirectError(ProcessBuilder.Redirect.DISCARD));
       } catch (IOException e) {
         return; // workers start without an archive
       }
@@ -358,10 +357,9 @@ final class SharedArchive {
       if (closed) {
         throw new IOException("the runtime is shutting down");
       }
-      process = new ProcessBuilder(command)
+      process = ProcessStarts.start(new ProcessBuilder(command)
           .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-          .redirectError(ProcessBuilder.Redirect.DISCARD)
-          .start();
+          .redirectError(ProcessBuilder.Redirect.DISCARD));
       running.add(process);
     }
     try {
