@@ -2,12 +2,8 @@ package org.asyncparallel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.asyncparallel.fixtures.FdLimitMain;
-import org.asyncparallel.internal.cluster.ClassPathBundle;
-import org.asyncparallel.internal.launch.CodeCache;
 import org.asyncparallel.testing.Fixture;
 import org.asyncparallel.testing.NoLeftoverProcesses;
 import org.junit.jupiter.api.Test;
@@ -27,11 +23,8 @@ class ResourceLimitTest {
 
   @Test
   void withItsOpenFilesUsedUpTheMainProcessRefusesWithTypedErrorsLeaksNothingAndRecovers() throws Exception {
-    // the fixture's classes come from jars, as workers' do: a jar stays open once read, so loading
-    // a class later needs no new descriptor (a class directory would need one per class)
-    String jars = String.join(File.pathSeparator, CodeCache.materialize(ClassPathBundle.ofThisProcess().pieces()));
-    try (Fixture main = Fixture.startWithClassPath(List.of("sh", "-c", "ulimit -n 256 && exec \"$0\" \"$@\""), jars,
-        FdLimitMain.class)) {
+    // the fixture's classes come from jars, as workers' do
+    try (Fixture main = Fixture.startUnderFileLimit(256, FdLimitMain.class)) {
       assertThat(main.awaitExit(180)).as("exit status; stderr:\n" + main.stderr()).isZero();
 
       assertThat(line(main, "worker hub")).as("a worker that used up its own descriptors makes a hub")

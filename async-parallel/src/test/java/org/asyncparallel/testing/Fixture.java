@@ -61,6 +61,19 @@ public final class Fixture implements AutoCloseable {
     return new Fixture(process, out, err);
   }
 
+  /**
+   * Starts {@code mainClass} under {@code ulimit -n limit}, its classes from jars of this test's
+   * class path (a jar stays open once read, so loading a class later needs no new descriptor; a
+   * class directory would need one per class).
+   */
+  public static Fixture startUnderFileLimit(int limit, Class<?> mainClass, String... args) throws Exception {
+    String jars = String.join(java.io.File.pathSeparator,
+        org.asyncparallel.internal.launch.CodeCache.materialize(
+            org.asyncparallel.internal.cluster.ClassPathBundle.ofThisProcess().pieces()));
+    return startWithClassPath(List.of("sh", "-c", "ulimit -n " + limit + " && exec \"$0\" \"$@\""), jars,
+        mainClass, args);
+  }
+
   public Process process() {
     return process;
   }

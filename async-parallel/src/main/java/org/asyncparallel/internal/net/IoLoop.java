@@ -144,8 +144,7 @@ final class IoLoop {
       connection.onWritable();
     }
     if (key.isValid() && key.isReadable()) {
-      readBuffer.clear();
-      connection.onReadable(readBuffer);
+      connection.onReadable(readBuffer); // the connection clears it before it reads into it
     }
   }
 }

@@ -2,11 +2,8 @@ package org.asyncparallel.internal.launch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.asyncparallel.fixtures.StartWithoutDescriptorsMain;
-import org.asyncparallel.internal.cluster.ClassPathBundle;
 import org.asyncparallel.testing.Fixture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -20,10 +17,7 @@ import org.junit.jupiter.api.Timeout;
 class ProcessStartsTest {
   @Test
   void aStartWithoutDescriptorsIsRefusedAndClosesNothingOfTheProcess() throws Exception {
-    // classes from jars, opened while descriptors were free (a class directory needs one per class)
-    String jars = String.join(File.pathSeparator, CodeCache.materialize(ClassPathBundle.ofThisProcess().pieces()));
-    try (Fixture main = Fixture.startWithClassPath(List.of("sh", "-c", "ulimit -n 128 && exec \"$0\" \"$@\""), jars,
-        StartWithoutDescriptorsMain.class)) {
+    try (Fixture main = Fixture.startUnderFileLimit(128, StartWithoutDescriptorsMain.class)) {
       assertThat(main.awaitExit(60)).as("exit status; stderr:\n" + main.stderr()).isZero();
       assertThat(Integer.parseInt(main.awaitLine("hogs:", 1_000).strip())).isPositive();
       assertThat(main.awaitLine("start:", 1_000)).startsWith("refused: ").contains("error=24, Too many open files");

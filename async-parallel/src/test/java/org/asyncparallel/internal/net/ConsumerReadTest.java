@@ -88,6 +88,18 @@ class ConsumerReadTest {
    * by a task of this test, has not read it), and it is not all the borrower waits for: having read
    * it and emptied the socket, the borrower must open its selector and wait for the second.
    */
+  /** Sends {@code text} from another thread 300 ms from now, when a reader has emptied the socket. */
+  private void sendLater(String text) {
+    Thread.ofPlatform().start(() -> {
+      try {
+        Thread.sleep(300);
+      } catch (InterruptedException e) {
+        return;
+      }
+      send(text);
+    });
+  }
+
   @Test
   void aBorrowerThatReadsAMessageItDoesNotWaitForFirstThenWaitsForTheNext() throws Exception {
     connect();
@@ -105,14 +117,7 @@ class ConsumerReadTest {
     try {
       send("first"); // an idle link: written at once by this thread, not by the held I/O thread
       Thread.sleep(100); // in the client's socket now
-      Thread.ofPlatform().start(() -> {
-        try {
-          Thread.sleep(300);
-        } catch (InterruptedException e) {
-          return;
-        }
-        send("second");
-      });
+      sendLater("second");
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
       assertThat(client.borrowRead(() -> seen.size() < 2, deadline)).isTrue();
       assertThat(seen).containsExactly("first", "second");
@@ -124,15 +129,8 @@ class ConsumerReadTest {
   @Test
   void aConsumerForGoodWaitingForASecondMessageReadsTheFirstThenWaitsForTheNext() throws Exception {
     connect();
-    Thread.ofPlatform().start(() -> {
-      send("one");
-      try {
-        Thread.sleep(300);
-      } catch (InterruptedException e) {
-        return;
-      }
-      send("two");
-    });
+    send("one");
+    sendLater("two");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     assertThat(client.readWhile(() -> seen.size() < 2, deadline)).isTrue();
     assertThat(seen).containsExactly("one", "two");
