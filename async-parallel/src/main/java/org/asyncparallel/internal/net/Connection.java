@@ -69,6 +69,13 @@ public final class Connection {
   public interface Handler {
     void onMessage(Message message) throws IOException;
 
+    /**
+     * Called after the messages of one read (one or many) have gone to {@link #onMessage}, on the
+     * same thread: a handler that gathers them hands them on here, in one step, if {@code keep};
+     * else (the connection has ended meanwhile) it drops them.
+     */
+    default void onReadEnd(boolean keep) {}
+
     /** Called once, when the connection has ended, with the reason. */
     void onClosed(String reason);
   }
@@ -105,15 +112,26 @@ public final class Connection {
   private final IoLoop loop = IoLoop.get();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition roomOrEnd = lock.newCondition();
-  private final Outbox outbox = new Outbox(); // guarded by lock
+  private final Outbox outbox; // guarded by lock
   private Flusher flusher = Flusher.NONE; // guarded by lock
   private boolean ready; // guarded by lock: registered with the loop, non-blocking
   private boolean closing; // guarded by lock: closeGracefully was called
-  private long lastSendNanos; // guarded by lock
-  /** {@link #framesArrived} at the last send (guarded by lock): a send that answers is not gathered. */
+  /**
+   * When the last send that found no flusher decided who writes, or when a flush ended after sends
+   * had queued behind it (guarded by lock): a send within {@value #BATCH_WINDOW_NANOS} ns of it,
+   * with nothing read in between, belongs to a stream.
+   */
+  private long lastSendNanos;
+  private boolean sentWhileFlushing; // guarded by lock: sends queued behind the current flusher
+  /** {@link #readsArrived} at the last send (guarded by lock): a send that answers is not gathered. */
   private long arrivedAtLastSend;
-  /** Frames this connection has read; written by the thread that holds {@link #reading}. */
-  private volatile long framesArrived;
+  /**
+   * Reads that brought bytes, counted before their frames are delivered (once per read, not per
+   * frame: a volatile write is a fence); written by the thread that holds {@link #reading}.
+   */
+  private volatile long readsArrived;
+  /** DATA payload bytes delivered by the current read, added to {@link #unread} once it is delivered. */
+  private long deliveredBytes;
   private ScheduledFuture<?> ageCheck; // guarded by lock
   private ByteBuffer stage; // the flusher's: bytes copied, not yet written (write mode)
   private final AtomicBoolean ended = new AtomicBoolean();
@@ -138,6 +156,7 @@ public final class Connection {
     this.name = name;
     this.opener = opener;
     this.buffering = buffering;
+    this.outbox = new Outbox(buffering.ageLimit() != null);
     if (connected != null) {
       adopt(connected);
     }
@@ -321,17 +340,22 @@ public final class Connection {
       if (ended.get()) {
         return false;
       }
-      long now = System.nanoTime();
-      outbox.add(chunked != null ? chunked : OutFrame.of(owned(frame)), now);
+      boolean timed = outbox.timed();
+      outbox.add(chunked != null ? chunked : owned(frame), timed ? System.nanoTime() : 0);
       queued = true;
-      watchAge();
-      long arrived = framesArrived;
-      boolean gather = (now - lastSendNanos < BATCH_WINDOW_NANOS && arrived == arrivedAtLastSend) || loop.inLoop();
-      lastSendNanos = now;
+      if (timed) {
+        watchAge();
+      }
+      long arrived = readsArrived;
+      boolean answer = arrived != arrivedAtLastSend;
       arrivedAtLastSend = arrived;
       if (!ready || flusher != Flusher.NONE) {
+        sentWhileFlushing = true; // no clock here: the flush's end stands for this send's time
         return true;
       }
+      long now = System.nanoTime(); // only when deciding who writes: not once per message of a stream
+      boolean gather = (now - lastSendNanos < BATCH_WINDOW_NANOS && !answer) || loop.inLoop();
+      lastSendNanos = now;
       if (gather) {
         flusher = Flusher.LOOP;
         loop.execute(() -> flush(true));
@@ -370,12 +394,13 @@ public final class Connection {
    * a link that seals (a copy), or a plain body copied. A lazy link learns whether it seals when it
    * opens: until then its frames wait plain, and {@link #open} seals them before the first write.
    */
-  private Frame owned(Frame frame) {
+  private OutFrame owned(Frame frame) {
     FrameSealer s = sealer;
     if (s != null) {
-      return s.seal(frame);
+      return OutFrame.of(s.seal(frame));
     }
-    return frame.type() == MessageCodec.DATA_BYTES ? new Frame(frame.type(), frame.body().clone()) : frame;
+    byte[] body = frame.type() == MessageCodec.DATA_BYTES ? frame.body().clone() : frame.body();
+    return new OutFrame(frame.type(), body.length, body, null);
   }
 
   /**
@@ -457,6 +482,10 @@ public final class Connection {
         if (done) {
           flusher = Flusher.NONE;
           close = closing;
+          if (sentWhileFlushing) { // a stream went on while this flush ran: its next send is gathered too
+            sentWhileFlushing = false;
+            lastSendNanos = System.nanoTime();
+          }
         } else if (full || (!onLoop && round >= 3)) {
           flusher = Flusher.LOOP;
         }
@@ -625,8 +654,14 @@ public final class Connection {
     deliver(bytes, 0);
   }
 
-  /** Feeds the decoder {@code bytes}, or, if null, the {@code filled} bytes read into its target. */
+  /**
+   * Feeds the decoder {@code bytes}, or, if null, the {@code filled} bytes read into its target;
+   * then tells the handler that the read's frames are all delivered, and counts their DATA bytes
+   * as unread (once per read).
+   */
   private void deliver(ByteBuffer bytes, int filled) {
+    readsArrived = readsArrived + 1; // only the reading thread writes it
+    String failure = null;
     try {
       if (bytes != null) {
         decoder.feed(bytes, frames);
@@ -634,24 +669,47 @@ public final class Connection {
         decoder.filled(filled, frames);
       }
     } catch (ProtocolException e) {
-      end("connection lost: " + e.getMessage());
+      failure = "connection lost: " + e.getMessage();
     } catch (IOException e) {
-      end("connection lost: " + e.getMessage());
+      failure = "connection lost: " + e.getMessage();
+    } catch (RuntimeException e) {
+      failure = "handler failed: " + e;
+    }
+    endOfRead(); // the frames before a failure are handed on before the end is reported
+    if (failure != null) {
+      end(failure);
+    }
+  }
+
+  /**
+   * After a read's frames: the handler hands them on (unless the connection was ended meanwhile
+   * by another thread, whose end report must stay the last thing the handler gives out: then they
+   * are dropped, as later frames would be), and backpressure looks at what waits unconsumed.
+   */
+  private void endOfRead() {
+    try {
+      handler.onReadEnd(!ended.get());
     } catch (RuntimeException e) {
       end("handler failed: " + e);
+    }
+    long bytes = deliveredBytes;
+    if (bytes == 0) {
+      return;
+    }
+    deliveredBytes = 0;
+    if (unread.addAndGet(bytes) > buffering.maxUnwrittenBytes() && !readPaused) {
+      readPaused = true; // the consumer is behind: let the socket (and so the writer) wait
+      updateInterest();
+      resumeReading(); // in case the consumer caught up before it could see the pause
     }
   }
 
   private void onFrame(Frame frame) throws IOException {
-    framesArrived++; // only the reading thread writes it (under the reading lock, or on the I/O thread before any consumer)
     if (!ended.get()) {
       FrameSealer s = sealer;
       Message message = MessageCodec.decode(s == null ? frame : s.open(frame));
-      if (message instanceof Message.Data data && unread.addAndGet(data.payload().length) > buffering.maxUnwrittenBytes()
-          && !readPaused) {
-        readPaused = true; // the consumer is behind: let the socket (and so the writer) wait
-        updateInterest();
-        resumeReading(); // in case the consumer caught up before it could see the pause
+      if (message instanceof Message.Data data) {
+        deliveredBytes += data.payload().length;
       }
       handler.onMessage(message);
     }

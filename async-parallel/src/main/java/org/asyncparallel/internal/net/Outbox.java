@@ -31,15 +31,35 @@ final class Outbox {
   private final ArrayDeque<OutFrame> frames = new ArrayDeque<>();
   private final ArrayDeque<Age> ages = new ArrayDeque<>();
   private final ArrayDeque<Marker> markers = new ArrayDeque<>();
+  /** Whether frames' ages are kept (a connection with an age limit); else no clock is read per frame. */
+  private final boolean timed;
   /** Bytes of the head frame already taken (its header counts 5). */
   private int headTaken;
   private long appended;
   private long written;
 
+  /** An outbox that keeps its frames' ages ({@link #oldestUnwrittenNanos}). */
+  Outbox() {
+    this(true);
+  }
+
+  /** @param timed whether to keep frames' ages (only a connection with an age limit needs them) */
+  Outbox(boolean timed) {
+    this.timed = timed;
+  }
+
+  /** Appends a frame; {@code nowNanos} ({@code System.nanoTime()}) is only looked at if timed. */
   void add(OutFrame frame, long nowNanos) {
     frames.add(frame);
     appended += frame.wireBytes();
-    ages.add(new Age(appended, nowNanos));
+    if (timed) {
+      ages.add(new Age(appended, nowNanos));
+    }
+  }
+
+  /** True if frames' ages are kept. */
+  boolean timed() {
+    return timed;
   }
 
   /** Bytes appended and not yet handed to the socket (including those in a staging buffer). */
@@ -52,7 +72,7 @@ final class Outbox {
     return !frames.isEmpty();
   }
 
-  /** When the oldest byte not yet written was appended; 0 when everything is written. */
+  /** When the oldest byte not yet written was appended; 0 when everything is written (or not timed). */
   long oldestUnwrittenNanos() {
     Age oldest = ages.peek();
     return oldest == null ? 0 : oldest.enqueuedNanos();
@@ -158,13 +178,16 @@ final class Outbox {
     var boundaries = new java.util.HashMap<Long, Long>();
     boundaries.put(0L, 0L);
     long end = 0;
+    long oldEnd = 0;
     for (OutFrame frame : frames) {
+      oldEnd += frame.wireBytes();
       OutFrame changed = OutFrame.of(f.apply(frame.toFrame()));
       newFrames.add(changed);
       end += changed.wireBytes();
-      Age age = oldAges.poll();
-      newAges.add(new Age(end, age.enqueuedNanos()));
-      boundaries.put(age.end(), end);
+      if (timed) {
+        newAges.add(new Age(end, oldAges.poll().enqueuedNanos()));
+      }
+      boundaries.put(oldEnd, end);
     }
     var newMarkers = new ArrayDeque<Marker>();
     for (Marker m : markers) {

@@ -30,7 +30,8 @@ public final class RealChannel<A, B> implements Channel<A, B> {
 
   private final HubAddress address;
   private final transient RealInbox<Message.Data, B> inbox;
-  private transient Connection connection; // guarded by this
+  /** Set once, under this object's monitor; read without it on the way of every write. */
+  private transient volatile Connection connection;
   private transient ThreadPoolExecutor asyncReads; // guarded by this
   private transient volatile boolean closed;
   private transient volatile Arrivals arrivals; // the library's own consumer, instead of the inbox
@@ -58,34 +59,35 @@ public final class RealChannel<A, B> implements Channel<A, B> {
 
   /** Lets the connection read on once its consumer has caught up (backpressure). */
   private void consumed(int bytes) {
-    Connection c;
-    synchronized (this) {
-      c = connection;
-    }
+    Connection c = connection;
     if (c != null) {
       c.consumed(bytes);
     }
   }
 
-  private synchronized Connection connection() {
+  private Connection connection() {
+    Connection c = connection;
+    return c != null ? c : openConnection(); // no monitor on the way of every write once it is open
+  }
+
+  private synchronized Connection openConnection() {
     if (connection == null) {
       ProcessRuntime runtime = ProcessRuntime.current();
       RuntimeSettings settings = runtime.settings();
-      connection = Connection.lazy("channel-hub" + address.hubId(), () -> {
-        var opened = Connector.connect(Routes.addressOf(address.endpoint(), settings), settings.secret(),
+      Connection opened = Connection.lazy("channel-hub" + address.hubId(), () -> {
+        var attached = Connector.connect(Routes.addressOf(address.endpoint(), settings), settings.secret(),
             settings.maxFrameBytes(),
             HubHost.HANDSHAKE_TIMEOUT, new Message.Attach(address.hubId()), true);
-        if (opened.reply() instanceof Message.Refused refused) {
-          opened.connected().closeQuietly();
+        if (attached.reply() instanceof Message.Refused refused) {
+          attached.connected().closeQuietly();
           throw new IOException("the hub refused the channel: " + refused.reason());
         }
-        if (!(opened.reply() instanceof Message.Attached)) {
-          opened.connected().closeQuietly();
-          throw new ProtocolException("the hub answered " + opened.reply());
+        if (!(attached.reply() instanceof Message.Attached)) {
+          attached.connected().closeQuietly();
+          throw new ProtocolException("the hub answered " + attached.reply());
         }
-        return opened.connected();
+        return attached.connected();
       }, settings.dataBuffering());
-      Connection opened = connection;
       runtime.channelOpened(opened);
       inbox.readDirectlyFrom(new RealInbox.DirectReader() { // a waiting reader takes its messages from the socket
         @Override
@@ -99,7 +101,8 @@ public final class RealChannel<A, B> implements Channel<A, B> {
           opened.wakeDirect();
         }
       });
-      connection.start(new Connection.Handler() {
+      connection = opened; // a write seen before start is queued until the link opens
+      opened.start(new Connection.Handler() {
         @Override
         public void onMessage(Message message) throws IOException {
           if (!(message instanceof Message.Data data)) {

@@ -3,6 +3,7 @@ package org.asyncparallel.internal.runtime;
 import java.io.IOException;
 import java.io.ObjectStreamException;
 import java.io.Serial;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +39,8 @@ final class RealHub<A, B> implements Hub<A, B> {
   private static final int LISTEN_SIMPLE = 2;
 
   /** A client's message, not yet deserialized. */
-  private record RawData(ClientId client, Message.Data data) {}
+  /** A client's message as queued: {@code from} is told when it is consumed (backpressure). */
+  private record RawData(ClientId client, Message.Data data, Connection from) {}
 
   private final transient HubHost host;
   private final HubAddress address;
@@ -186,12 +188,25 @@ final class RealHub<A, B> implements Hub<A, B> {
     }
     enqueueMembership(new HubEvent.Connect<>(client));
     connection.start(new Connection.Handler() {
+      /** The messages of the current read: queued together at its end (one lock, not one each). */
+      private final ArrayList<Object> read = new ArrayList<>();
+
       @Override
       public void onMessage(Message message) throws IOException {
         if (!(message instanceof Message.Data data)) {
           throw new ProtocolException("a client may only send DATA, not " + message.getClass().getSimpleName());
         }
-        events.offer(new RawData(client, data));
+        read.add(new RawData(client, data, connection));
+      }
+
+      @Override
+      public void onReadEnd(boolean keep) {
+        if (!read.isEmpty()) {
+          if (keep) {
+            events.offerAll(read);
+          }
+          read.clear();
+        }
       }
 
       @Override
@@ -215,10 +230,7 @@ final class RealHub<A, B> implements Hub<A, B> {
   @SuppressWarnings("unchecked")
   private HubEvent<A> decode(Object raw) {
     if (raw instanceof RawData data) {
-      Connection connection = clients.get(data.client());
-      if (connection != null) {
-        connection.consumed(data.data().payload().length); // it may read on (backpressure)
-      }
+      data.from().consumed(data.data().payload().length); // it may read on (backpressure)
       return new HubEvent.Data<>(data.client(),
           (A) Payloads.decodeFrom(data.data(), data.client()));
     }

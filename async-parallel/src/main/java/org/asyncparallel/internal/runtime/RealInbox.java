@@ -64,6 +64,30 @@ public final class RealInbox<R, T> implements Inbox<T> {
     return true;
   }
 
+  /**
+   * Adds items in order, under one lock (the messages of one read); false (and the items dropped)
+   * once the inbox has ended.
+   */
+  public boolean offerAll(java.util.Collection<? extends R> batch) {
+    lock.lock();
+    try {
+      if (endReason != null) {
+        return false;
+      }
+      items.addAll(batch);
+      idle = false;
+      if (batch.size() == 1) {
+        notEmpty.signal();
+      } else {
+        notEmpty.signalAll();
+      }
+    } finally {
+      lock.unlock();
+    }
+    wakeDirectTaker();
+    return true;
+  }
+
   /** Puts an item back at the head (a read whose future was cancelled after it took the item). */
   void pushBack(R item) {
     lock.lock();

@@ -22,7 +22,8 @@ public final class FrameDecoder {
 
   private final int maxFrameBytes;
   private final byte[] header = new byte[Frame.HEADER_BYTES];
-  private int headerFilled;
+  private int headerFilled; // bytes of a header split across feeds, in header
+  private byte type; // the type of the frame being read
   private byte[] body; // a small body being read, or null
   private ByteBuffer[] chunks; // a large body being read, or null; its chunks are taken as needed
   private int bodyLength;
@@ -42,24 +43,25 @@ public final class FrameDecoder {
   public void feed(ByteBuffer bytes, Sink sink) throws java.io.IOException {
     while (bytes.hasRemaining()) {
       if (body == null && chunks == null) {
+        if (headerFilled == 0 && bytes.remaining() >= Frame.HEADER_BYTES) {
+          // the common case: a whole header here, read in place (no copy into the header array)
+          start(bytes.getInt(), bytes.get());
+          if (body != null && bytes.remaining() >= body.length) { // and a whole small body: the frame at once
+            byte[] whole = body;
+            bytes.get(whole);
+            body = null;
+            sink.accept(new Frame(type, whole));
+          }
+          continue;
+        }
         int n = Math.min(bytes.remaining(), header.length - headerFilled);
         bytes.get(header, headerFilled, n);
         headerFilled += n;
         if (headerFilled < header.length) {
           return;
         }
-        int length = ByteBuffer.wrap(header).getInt();
-        if (length < 1 || length > maxFrameBytes) {
-          throw new ProtocolException("frame length " + Integer.toUnsignedString(length)
-              + " is outside 1.." + maxFrameBytes);
-        }
-        bodyLength = length - 1;
-        bodyFilled = 0;
-        if (bodyLength >= CHUNKED_BODY_BYTES) {
-          chunks = new ByteBuffer[(bodyLength + DirectChunks.CHUNK_BYTES - 1) / DirectChunks.CHUNK_BYTES];
-          continue;
-        }
-        body = new byte[bodyLength];
+        headerFilled = 0;
+        start(ByteBuffer.wrap(header).getInt(), header[4]); // then on below: an empty body completes here
       }
       if (chunks != null) {
         ByteBuffer target = readTarget();
@@ -73,11 +75,29 @@ public final class FrameDecoder {
       bytes.get(body, bodyFilled, n);
       bodyFilled += n;
       if (bodyFilled == body.length) {
-        var frame = new Frame(header[4], body);
+        var frame = new Frame(type, body);
         body = null;
-        headerFilled = 0;
         sink.accept(frame);
       }
+    }
+  }
+
+  /**
+   * A header has been read: checks its length, then readies the body (an array, or chunks for a
+   * large one; a frame with an empty body is a body of length 0, completed by the caller's loop).
+   */
+  private void start(int length, byte frameType) throws ProtocolException {
+    if (length < 1 || length > maxFrameBytes) {
+      throw new ProtocolException("frame length " + Integer.toUnsignedString(length)
+          + " is outside 1.." + maxFrameBytes);
+    }
+    type = frameType;
+    bodyLength = length - 1;
+    bodyFilled = 0;
+    if (bodyLength >= CHUNKED_BODY_BYTES) {
+      chunks = new ByteBuffer[(bodyLength + DirectChunks.CHUNK_BYTES - 1) / DirectChunks.CHUNK_BYTES];
+    } else {
+      body = new byte[bodyLength];
     }
   }
 
@@ -133,10 +153,9 @@ public final class FrameDecoder {
     for (ByteBuffer chunk : whole) {
       chunk.position(0); // each chunk's limit is where its part of the body ends
     }
-    var frame = new Frame(header[4], DirectChunks.toArray(whole, bodyLength));
+    var frame = new Frame(type, DirectChunks.toArray(whole, bodyLength));
     DirectChunks.giveAll(whole);
     chunks = null;
-    headerFilled = 0;
     sink.accept(frame);
   }
 
