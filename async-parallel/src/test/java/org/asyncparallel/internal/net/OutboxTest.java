@@ -126,6 +126,22 @@ class OutboxTest {
         List.of(new Frame(big.type(), reversed(big.body())), new Frame(small.type(), reversed(small.body()))));
   }
 
+  @Test
+  void anUntimedOutboxKeepsNoAgesAndItsMarkersFollowSealing() {
+    var timed = new Outbox(true);
+    timed.add(OutFrame.of(frame(10)), 12_345);
+    assertThat(timed.oldestUnwrittenNanos()).isEqualTo(12_345);
+    var untimed = new Outbox(false);
+    untimed.add(OutFrame.of(frame(10)), 12_345);
+    assertThat(untimed.oldestUnwrittenNanos()).as("no clock is kept without an age limit").isZero();
+    CompletableFuture<Void> marker = untimed.marker();
+    untimed.add(OutFrame.of(frame(20)), 0);
+    untimed.replaceAll(f -> new Frame(f.type(), new byte[f.body().length + 16])); // sealing adds bytes
+    assertThat(untimed.unwritten()).isEqualTo(2L * Frame.HEADER_BYTES + 10 + 20 + 32);
+    assertThat(untimed.wrote(Frame.HEADER_BYTES + 26 - 1)).isEmpty();
+    assertThat(untimed.wrote(1)).containsExactly(marker);
+  }
+
   private static byte[] reversed(byte[] bytes) {
     byte[] out = new byte[bytes.length];
     for (int i = 0; i < bytes.length; i++) {

@@ -85,6 +85,39 @@ class RealInboxTest {
   }
 
   @Test
+  void aBatchIsQueuedInOrderAfterWhatCameBeforeAndRefusedOnceEnded() throws InterruptedException {
+    inbox.offer("1");
+    assertThat(inbox.offerAll(List.of("2", "3", "4"))).isTrue();
+    inbox.offer("5");
+    for (int i = 1; i <= 5; i++) {
+      assertThat(inbox.take()).isEqualTo(i);
+    }
+    inbox.finish("done");
+    assertThat(inbox.offerAll(List.of("6"))).isFalse();
+    assertThatThrownBy(inbox::take).isInstanceOf(ChannelClosedException.class).hasMessageContaining("done");
+  }
+
+  @Test
+  void aBatchWakesEveryWaitingTaker() throws Exception {
+    var takers = java.util.concurrent.Executors.newFixedThreadPool(3);
+    try {
+      List<java.util.concurrent.Future<Integer>> taken = new java.util.ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        taken.add(takers.submit(() -> inbox.take()));
+      }
+      Thread.sleep(100); // let them wait
+      inbox.offerAll(List.of("7", "8", "9"));
+      java.util.Set<Integer> got = new java.util.HashSet<>();
+      for (var f : taken) {
+        got.add(f.get(10, java.util.concurrent.TimeUnit.SECONDS));
+      }
+      assertThat(got).containsExactlyInAnyOrder(7, 8, 9);
+    } finally {
+      takers.shutdownNow();
+    }
+  }
+
+  @Test
   void decodingHappensOnTakeOnTheTakingThread() throws Exception {
     offerAll(inbox, 0, 3);
     assertThat(decodes).as("offer does not decode").hasValue(0);

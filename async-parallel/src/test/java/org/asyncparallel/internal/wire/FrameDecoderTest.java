@@ -49,6 +49,37 @@ class FrameDecoderTest {
   }
 
   @Test
+  void eachFrameComesOutAsSoonAsItsLastByteIsFedFromADirectBuffer() throws Exception {
+    // small frames, empty bodies among them (a header that ends a feed completes its frame at once)
+    List<Frame> written = new ArrayList<>();
+    List<Integer> ends = new ArrayList<>();
+    int end = 0;
+    for (int i = 0; i < 40; i++) {
+      byte[] body = new byte[i % 3 == 0 ? 0 : i];
+      java.util.Arrays.fill(body, (byte) i);
+      written.add(new Frame((byte) (i % 7), body));
+      end += Frame.HEADER_BYTES + body.length;
+      ends.add(end);
+    }
+    byte[] stream = encode(written);
+    for (int piece : new int[] {1, 3, 5, 6, 64, 100}) {
+      var decoder = new FrameDecoder(1000);
+      List<Frame> read = new ArrayList<>();
+      for (int at = 0; at < stream.length; at += piece) {
+        int n = Math.min(piece, stream.length - at);
+        ByteBuffer direct = ByteBuffer.allocateDirect(n).put(stream, at, n).flip();
+        decoder.feed(direct, read::add);
+        assertThat(direct.hasRemaining()).isFalse();
+        int fed = at + n;
+        assertThat(read).as("frames out after %d bytes in pieces of %d", fed, piece)
+            .hasSize((int) ends.stream().filter(e -> e <= fed).count());
+      }
+      assertSameFrames(read, written);
+      assertThat(decoder.atBoundary()).isTrue();
+    }
+  }
+
+  @Test
   void aHalfFrameIsNotABoundary() throws Exception {
     byte[] stream = encode(List.of(new Frame((byte) 3, new byte[10])));
     var decoder = new FrameDecoder(100);
