@@ -341,7 +341,14 @@ public final class Connection {
         return false;
       }
       boolean timed = outbox.timed();
-      outbox.add(chunked != null ? chunked : owned(frame), timed ? System.nanoTime() : 0);
+      long now = timed ? System.nanoTime() : 0;
+      if (chunked != null) {
+        outbox.add(chunked, now);
+      } else if (socket != null && sealer == null && Outbox.fitsSegment(frame.body().length)) {
+        outbox.addSmall(frame.type(), frame.body(), now); // copied once, into the bytes that are written
+      } else {
+        outbox.add(owned(frame), now);
+      }
       queued = true;
       if (timed) {
         watchAge();
@@ -353,9 +360,9 @@ public final class Connection {
         sentWhileFlushing = true; // no clock here: the flush's end stands for this send's time
         return true;
       }
-      long now = System.nanoTime(); // only when deciding who writes: not once per message of a stream
-      boolean gather = (now - lastSendNanos < BATCH_WINDOW_NANOS && !answer) || loop.inLoop();
-      lastSendNanos = now;
+      long decided = System.nanoTime(); // only when deciding who writes: not once per message of a stream
+      boolean gather = (decided - lastSendNanos < BATCH_WINDOW_NANOS && !answer) || loop.inLoop();
+      lastSendNanos = decided;
       if (gather) {
         flusher = Flusher.LOOP;
         loop.execute(() -> flush(true));

@@ -10,8 +10,10 @@ import org.asyncparallel.internal.wire.Frame;
  * with the byte counts that flush markers and backpressure need. Not thread-safe: guarded by its
  * {@link Connection}'s lock.
  *
- * <p>Bytes leave in two ways: small frames are copied into the flusher's staging buffer (many
- * per write), a large body's remainder is written straight from where it is ({@link #directSlices}):
+ * <p>Small frames on an open link that does not seal are appended whole into {@link Segment}s
+ * ({@link #addSmall}), which are written from where they are, several to a write. Other frames
+ * wait as {@link OutFrame}s: small ones are copied into the flusher's staging buffer (many per
+ * write), a large body's remainder is written straight from where it is ({@link #directSlices}):
  * its direct chunks, or slices of its array. A frame's chunks go back to {@link DirectChunks} once
  * it is written or dropped.
  */
@@ -22,13 +24,20 @@ final class Outbox {
   private static final int SLICE_BYTES = 256 * 1024;
   /** The most chunks of a body handed to one gathering write (1 MiB: the socket's send buffer). */
   static final int GATHER_CHUNKS = 4;
+  /** The most segments handed to one gathering write. */
+  private static final int GATHER_SEGMENTS = 8;
+  /** The largest frame (header and body) appended into a segment. */
+  static final int SMALL_FRAME_BYTES = 4 * 1024;
 
   /** A frame's end (in bytes appended) and when it was appended: the age of unwritten data. */
   private record Age(long end, long enqueuedNanos) {}
 
   private record Marker(long target, CompletableFuture<Void> done) {}
 
-  private final ArrayDeque<OutFrame> frames = new ArrayDeque<>();
+  /** {@link OutFrame}s and {@link Segment}s, in the order their bytes go out. */
+  private final ArrayDeque<Object> frames = new ArrayDeque<>();
+  /** A written-out segment kept for the next small frames (one is enough for a steady stream). */
+  private Segment spare;
   private final ArrayDeque<Age> ages = new ArrayDeque<>();
   private final ArrayDeque<Marker> markers = new ArrayDeque<>();
   /** Whether frames' ages are kept (a connection with an age limit); else no clock is read per frame. */
@@ -57,6 +66,30 @@ final class Outbox {
     }
   }
 
+  /**
+   * Appends a small frame (its body is copied now: the caller may change it once this returns)
+   * into the last segment, or a new one; {@code nowNanos} as for {@link #add}. The body must fit in
+   * an empty segment ({@link #fitsSegment}).
+   */
+  void addSmall(byte type, byte[] body, long nowNanos) {
+    Segment tail = frames.peekLast() instanceof Segment last && last.fits(body.length) ? last : null;
+    if (tail == null) {
+      tail = spare != null ? spare : new Segment();
+      spare = null;
+      frames.add(tail);
+    }
+    tail.append(type, body);
+    appended += Frame.HEADER_BYTES + body.length;
+    if (timed) {
+      ages.add(new Age(appended, nowNanos));
+    }
+  }
+
+  /** True if a frame with a body this long can go into a segment ({@link #addSmall}). */
+  static boolean fitsSegment(int bodyLength) {
+    return Frame.HEADER_BYTES + bodyLength <= SMALL_FRAME_BYTES;
+  }
+
   /** True if frames' ages are kept. */
   boolean timed() {
     return timed;
@@ -79,12 +112,29 @@ final class Outbox {
   }
 
   /**
-   * Buffers over the head frame's body to write from where it is (its direct chunks, up to
-   * {@value #GATHER_CHUNKS} of them, or a slice of its array), or null when the head is small or its
-   * header has not been taken yet (then {@link #copyInto} applies).
+   * Buffers to write from where they are: the head segment and the segments right after it (up to
+   * {@value #GATHER_SEGMENTS}), or the head frame's body (its direct chunks, up to
+   * {@value #GATHER_CHUNKS} of them, or a slice of its array); null when the head is a small frame
+   * or its header has not been taken yet (then {@link #copyInto} applies).
    */
   ByteBuffer[] directSlices() {
-    OutFrame head = frames.peek();
+    Object first = frames.peek();
+    if (first instanceof Segment) {
+      int count = 0;
+      for (Object entry : frames) {
+        if (!(entry instanceof Segment) || count == GATHER_SEGMENTS) {
+          break;
+        }
+        count++;
+      }
+      ByteBuffer[] views = new ByteBuffer[count];
+      var entries = frames.iterator();
+      for (int i = 0; i < count; i++) {
+        views[i] = ((Segment) entries.next()).view();
+      }
+      return views;
+    }
+    OutFrame head = (OutFrame) first;
     if (head == null || headTaken < Frame.HEADER_BYTES) {
       return null;
     }
@@ -95,16 +145,29 @@ final class Outbox {
     return head.slices(offset, SLICE_BYTES, GATHER_CHUNKS);
   }
 
-  /** Marks {@code n} bytes of the head frame's body as taken by a direct slice. */
+  /** Marks {@code n} bytes written from the {@link #directSlices} as taken. */
   void tookDirect(int n) {
-    headTaken += n;
-    dropHeadIfDone();
+    if (!(frames.peek() instanceof Segment)) {
+      headTaken += n;
+      dropHeadIfDone();
+      return;
+    }
+    while (n > 0) {
+      Segment head = (Segment) frames.peek();
+      int k = Math.min(n, head.unwritten());
+      head.wrote(k);
+      n -= k;
+      if (head.unwritten() == 0) { // all written (the write has returned): reused for the next small frames
+        frames.poll();
+        head.reset();
+        spare = head;
+      }
+    }
   }
 
   /** Copies frames (headers and bodies, in order) into {@code stage} while it has room. */
   void copyInto(ByteBuffer stage) {
-    while (stage.hasRemaining() && !frames.isEmpty()) {
-      OutFrame frame = frames.peek();
+    while (stage.hasRemaining() && frames.peek() instanceof OutFrame frame) { // a segment is written from where it is
       if (headTaken < Frame.HEADER_BYTES) {
         if (headTaken == 0 && stage.remaining() >= Frame.HEADER_BYTES) {
           stage.putInt(frame.bodyLength() + 1).put(frame.type());
@@ -173,13 +236,16 @@ final class Outbox {
       throw new IllegalStateException("frames were written already");
     }
     var oldAges = new ArrayDeque<>(ages);
-    var newFrames = new ArrayDeque<OutFrame>();
+    var newFrames = new ArrayDeque<Object>();
     var newAges = new ArrayDeque<Age>();
     var boundaries = new java.util.HashMap<Long, Long>();
     boundaries.put(0L, 0L);
     long end = 0;
     long oldEnd = 0;
-    for (OutFrame frame : frames) {
+    for (Object entry : frames) {
+      if (!(entry instanceof OutFrame frame)) {
+        throw new IllegalStateException("a segment's frames cannot be replaced"); // only open unsealed links have segments
+      }
       oldEnd += frame.wireBytes();
       OutFrame changed = OutFrame.of(f.apply(frame.toFrame()));
       newFrames.add(changed);
@@ -204,7 +270,11 @@ final class Outbox {
 
   /** Drops everything (the connection ended); returns the markers, to be failed. */
   java.util.List<CompletableFuture<Void>> clear() {
-    frames.forEach(OutFrame::release);
+    for (Object entry : frames) {
+      if (entry instanceof OutFrame frame) {
+        frame.release();
+      }
+    }
     frames.clear();
     ages.clear();
     headTaken = 0;
@@ -215,11 +285,12 @@ final class Outbox {
   }
 
   private boolean dropHeadIfDone() {
-    OutFrame frame = frames.peek();
+    OutFrame frame = (OutFrame) frames.peek();
     if (headTaken < frame.wireBytes()) {
       return false;
     }
-    frames.poll().release();
+    frames.poll();
+    frame.release();
     headTaken = 0;
     return true;
   }

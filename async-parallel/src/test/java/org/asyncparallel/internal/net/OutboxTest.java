@@ -127,6 +127,68 @@ class OutboxTest {
   }
 
   @Test
+  void smallFramesAppendedIntoSegmentsWhileOthersAreWrittenLeaveInOrder() throws Exception {
+    var outbox = new Outbox(false);
+    List<Frame> written = new ArrayList<>();
+    var wire = new ByteArrayOutputStream();
+    ByteBuffer stage = ByteBuffer.allocate(16 * 1024);
+    List<CompletableFuture<Void>> markers = new ArrayList<>();
+    List<Long> markerTargets = new ArrayList<>();
+    long appended = 0;
+    for (int step = 0; step < 3000 || outbox.unwritten() > 0; step++) {
+      if (step < 3000) { // senders append between the flusher's writes, as they do
+        int kind = random.nextInt(40);
+        Frame f = frame(kind == 0 ? 70_000 : kind == 1 ? 9_000 : random.nextInt(200));
+        byte[] callers = f.body().clone();
+        if (kind == 0) {
+          outbox.add(OutFrame.copiedToChunks(f.type(), callers), 0);
+        } else if (Outbox.fitsSegment(callers.length)) {
+          outbox.addSmall(f.type(), callers, 0);
+        } else {
+          outbox.add(OutFrame.of(new Frame(f.type(), callers.clone())), 0); // Connection.owned's copy
+        }
+        java.util.Arrays.fill(callers, (byte) 0); // the caller reuses its array at once
+        written.add(f);
+        appended += Frame.HEADER_BYTES + f.body().length;
+        if (random.nextInt(50) == 0) {
+          markers.add(outbox.marker());
+          markerTargets.add(appended);
+        }
+      }
+      if (random.nextInt(3) == 0 || step >= 3000) { // the socket takes a little, a partial write
+        int room = 1 + random.nextInt(3000);
+        ByteBuffer[] direct = stage.position() == 0 ? outbox.directSlices() : null;
+        int n = 0;
+        if (direct != null) {
+          for (ByteBuffer buffer : direct) {
+            int k = Math.min(room - n, buffer.remaining());
+            byte[] taken = new byte[k];
+            buffer.get(taken);
+            wire.writeBytes(taken);
+            n += k;
+          }
+          outbox.tookDirect(n);
+        } else {
+          outbox.copyInto(stage);
+          stage.flip();
+          n = Math.min(room, stage.remaining());
+          byte[] taken = new byte[n];
+          stage.get(taken);
+          wire.writeBytes(taken);
+          stage.compact();
+        }
+        outbox.wrote(n).forEach(reached -> reached.complete(null)); // as the connection does
+        for (int i = 0; i < markers.size(); i++) {
+          assertThat(markers.get(i).isDone()).as("marker at %d after %d bytes (%d unwritten)", markerTargets.get(i), wire.size(), outbox.unwritten())
+              .isEqualTo(markerTargets.get(i) <= wire.size());
+        }
+      }
+    }
+    assertSameFrames(decode(wire.toByteArray()), written);
+    assertThat(outbox.hasFrames()).isFalse();
+  }
+
+  @Test
   void anUntimedOutboxKeepsNoAgesAndItsMarkersFollowSealing() {
     var timed = new Outbox(true);
     timed.add(OutFrame.of(frame(10)), 12_345);
