@@ -96,8 +96,8 @@ final class Report {
         UDS, raw TCP (and the hand-off diagnostic), interleaved round by round after a warm-up \
         round; median and p90 are over single round trips. Throughput: %s interleaved rounds after \
         a warm-up round; per round the raw peers get %s × 64 B and %s × 1 MiB, the library %s × \
-        64 B and %s × 1 MiB (`channel.write` of a `byte[]`, which serializes it); the receiver \
-        counts and answers once; the time runs from the first write to that answer.""",
+        64 B and %s × 1 MiB (`channel.write` of a `byte[]`, which travels as its plain bytes); the \
+        receiver counts and answers once; the time runs from the first write to that answer.""",
             n("n.rtRounds"), n("n.rtCount"), n("n.tpRounds"),
             n("n.rawSmall"), n("n.rawBig"), n("n.libSmall"), n("n.libBig")),
         List.of(
@@ -645,11 +645,12 @@ final class Report {
     double lib = med("lib.tp64");
     double raw = med("raw.uds.tp64");
     return String.format("the raw baseline appends 64-byte records to a buffered stream and reads them "
-            + "back from one; the library handles each message as one: the caller encodes it (a tag and a "
-            + "copy for a `byte[]`) and frames it into the connection's outbox under its lock, the I/O "
-            + "thread writes what gathered in few large writes, the receiving I/O thread cuts each frame and "
-            + "queues it in the hub's inbox, and the body's thread takes and decodes each: %s per message "
-            + "against %s for raw UDS, on %d CPUs shared by the four busy threads.",
+            + "back from one; the library handles each message as one: the caller frames it and copies it "
+            + "into the connection's outbox (a segment of whole frames) under its lock, the I/O thread "
+            + "writes the segments in few large writes, and on the other side the hub's body thread reads "
+            + "the socket itself, cuts each frame, queues a read's frames in the inbox at once, then takes "
+            + "and decodes them one by one (a lock and a backpressure count each): %s per message against "
+            + "%s for raw UDS, on %d CPUs shared by the three busy threads.",
         t(1 / lib), t(1 / raw), m.nproc);
   }
 

@@ -133,7 +133,7 @@ public final class Connection {
   /** DATA payload bytes delivered by the current read, added to {@link #unread} once it is delivered. */
   private long deliveredBytes;
   private ScheduledFuture<?> ageCheck; // guarded by lock
-  private ByteBuffer stage; // the flusher's: bytes copied, not yet written (write mode)
+  private ByteBuffer stage; // the flusher's: bytes copied, not yet written (write mode); made when first needed
   private final AtomicBoolean ended = new AtomicBoolean();
   private final AtomicBoolean closedCalled = new AtomicBoolean();
   private volatile String endReason;
@@ -444,13 +444,13 @@ public final class Connection {
         if (ended.get()) {
           return;
         }
-        if (stage == null) {
-          stage = ByteBuffer.allocate(STAGE_BYTES);
-        }
-        if (stage.position() == 0) {
+        if (stage == null || stage.position() == 0) {
           direct = outbox.directSlices();
         }
         if (direct == null) {
+          if (stage == null) { // only once a frame goes through it: a link of small frames writes from segments
+            stage = ByteBuffer.allocate(STAGE_BYTES);
+          }
           outbox.copyInto(stage);
         }
       } finally {

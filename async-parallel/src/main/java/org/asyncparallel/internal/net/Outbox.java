@@ -26,8 +26,8 @@ final class Outbox {
   static final int GATHER_CHUNKS = 4;
   /** The most segments handed to one gathering write. */
   private static final int GATHER_SEGMENTS = 8;
-  /** The largest frame (header and body) appended into a segment. */
-  static final int SMALL_FRAME_BYTES = 4 * 1024;
+  /** The largest frame (header and body) appended into a segment (it fits in a first one). */
+  static final int SMALL_FRAME_BYTES = Segment.FIRST_BYTES;
 
   /** A frame's end (in bytes appended) and when it was appended: the age of unwritten data. */
   private record Age(long end, long enqueuedNanos) {}
@@ -38,6 +38,8 @@ final class Outbox {
   private final ArrayDeque<Object> frames = new ArrayDeque<>();
   /** A written-out segment kept for the next small frames (one is enough for a steady stream). */
   private Segment spare;
+  /** Set once a segment has filled up: new segments are then {@link Segment#BYTES}, not the first size. */
+  private boolean streaming;
   private final ArrayDeque<Age> ages = new ArrayDeque<>();
   private final ArrayDeque<Marker> markers = new ArrayDeque<>();
   /** Whether frames' ages are kept (a connection with an age limit); else no clock is read per frame. */
@@ -72,9 +74,17 @@ final class Outbox {
    * an empty segment ({@link #fitsSegment}).
    */
   void addSmall(byte type, byte[] body, long nowNanos) {
-    Segment tail = frames.peekLast() instanceof Segment last && last.fits(body.length) ? last : null;
+    Segment tail = null;
+    if (frames.peekLast() instanceof Segment last) {
+      if (last.fits(body.length)) {
+        tail = last;
+      } else {
+        streaming = true; // a segment filled up: the next ones are a stream's
+      }
+    }
     if (tail == null) {
-      tail = spare != null ? spare : new Segment();
+      int size = streaming ? Segment.BYTES : Segment.FIRST_BYTES;
+      tail = spare != null && spare.capacity() >= size ? spare : new Segment(size);
       spare = null;
       frames.add(tail);
     }

@@ -13,16 +13,31 @@ import org.asyncparallel.internal.wire.Frame;
  * more than the JDK's copy of a heap one into its cached direct buffer at the write. Not thread-safe.
  */
 final class Segment {
-  /** A segment's size: also the most a single write takes from it. */
+  /** A stream's segment size: also the most a single write takes from one. */
   static final int BYTES = 32 * 1024;
+  /**
+   * A connection's first segment size (and while no segment fills up): a link of occasional small
+   * messages keeps one of these, not a stream's, for each of its connections (a hub may have
+   * thousands).
+   */
+  static final int FIRST_BYTES = 4 * 1024;
 
-  private final byte[] bytes = new byte[BYTES];
+  private final byte[] bytes;
+
+  Segment(int size) {
+    bytes = new byte[size];
+  }
   private int readPos;
   private int writePos;
 
+  /** Bytes it holds when full. */
+  int capacity() {
+    return bytes.length;
+  }
+
   /** True if a frame with a body of {@code bodyLength} bytes fits in what is left. */
   boolean fits(int bodyLength) {
-    return BYTES - writePos >= Frame.HEADER_BYTES + bodyLength;
+    return bytes.length - writePos >= Frame.HEADER_BYTES + bodyLength;
   }
 
   /** Appends one frame (it {@link #fits}). */
