@@ -33,7 +33,9 @@ import org.asyncparallel.benchmarks.tiny.Tree;
 final class Bare implements AutoCloseable {
   /** The options the library gives its workers (LocalLauncher.defaultsFor no user options), for diagnosis. */
   static final List<String> WORKER_FLAGS =
-      List.of("-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:+ExitOnOutOfMemoryError", "-Xms16m", "-Xshare:auto");
+      List.of("-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:+ExitOnOutOfMemoryError", "-Xms16m", "-Xshare:auto",
+          "-XX:Tier3InvocationThreshold=400", "-XX:Tier3MinInvocationThreshold=200",
+          "-XX:Tier3CompileThreshold=4000", "-XX:Tier3BackEdgeThreshold=120000");
 
   final Path dir;
   final Path tinyClasses;

@@ -17,6 +17,14 @@ import org.asyncparallel.internal.wire.FrameWriter;
  *     machines), or null (links within a machine: a Unix socket in a directory only its user reads)
  */
 public record Connected(SocketChannel channel, FrameReader reader, FrameWriter writer, FrameSealer sealer) {
+  /**
+   * The buffers of a socket's reader and writer: they carry the handshake and the first frames (a
+   * {@link Connection} then reads and writes the socket itself), and a larger body goes straight
+   * from or into its array. Small: every buffer a starting worker zeroes stays resident while it
+   * idles (64 KiB each, two per link, were ~0.3 MiB of a worker).
+   */
+  public static final int HANDSHAKE_BUFFER_BYTES = 8 * 1024;
+
   /** A socket whose frames travel as they are. */
   public Connected(SocketChannel channel, FrameReader reader, FrameWriter writer) {
     this(channel, reader, writer, null);

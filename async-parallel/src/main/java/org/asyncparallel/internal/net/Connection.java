@@ -602,7 +602,7 @@ public final class Connection {
   // ---- reading
 
   /** On the I/O thread: the socket has bytes (or its end). */
-  void onReadable(ByteBuffer buffer) {
+  void onReadable(ReadBuffer buffer) {
     if (ended.get()) {
       return;
     }
@@ -617,7 +617,7 @@ public final class Connection {
     }
   }
 
-  private void readInto(ByteBuffer buffer) {
+  private void readInto(ReadBuffer buffer) {
     try {
       readOnce(buffer);
     } catch (IOException e) {
@@ -629,7 +629,8 @@ public final class Connection {
    * One read of the socket, its frames delivered: into {@code buffer}, or straight into the large
    * body being read. Returns the bytes read (0: none there; -1: the end, reported).
    */
-  private int readOnce(ByteBuffer buffer) throws IOException {
+  private int readOnce(ReadBuffer readBuffer) throws IOException {
+    ByteBuffer buffer = readBuffer.buffer();
     ByteBuffer[] targets = decoder.readTargets(Outbox.GATHER_CHUNKS);
     int n;
     if (targets != null) { // a scattering read straight into the large body's chunks
@@ -653,6 +654,7 @@ public final class Connection {
     } else if (n > 0) {
       buffer.flip();
       deliver(buffer, 0);
+      readBuffer.afterRead(n); // a full buffer: a larger one for the next read
     }
     return n;
   }
@@ -740,8 +742,7 @@ public final class Connection {
   private volatile Selector directSelector; // for consumers to wait in; closed at the end
   /** Set on a consumer's thread while it reads for itself (handlers then run on it). */
   private static final ThreadLocal<boolean[]> DELIVERING = ThreadLocal.withInitial(() -> new boolean[1]);
-  private static final ThreadLocal<ByteBuffer> DIRECT_BUFFERS =
-      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(64 * 1024));
+  private static final ThreadLocal<ReadBuffer> DIRECT_BUFFERS = ThreadLocal.withInitial(ReadBuffer::new);
 
   /**
    * Reads this connection's socket on the calling thread for as long as {@code waiting} holds:
@@ -810,7 +811,7 @@ public final class Connection {
     boolean outer = delivering[0];
     delivering[0] = true;
     try {
-      ByteBuffer buffer = DIRECT_BUFFERS.get();
+      ReadBuffer buffer = DIRECT_BUFFERS.get();
       // the last read left the socket empty: wait for the next bytes before reading (a read
       // that finds nothing is a system call for nothing, one per message in a ping-pong)
       boolean waitFirst = drained && directSelector != null;

@@ -67,7 +67,8 @@ public final class Connector {
       Duration timeout, Message first, boolean awaitReply) throws IOException {
     SocketChannel socket = SocketChannel.open(target instanceof UnixDomainSocketAddress
         ? StandardProtocolFamily.UNIX : StandardProtocolFamily.INET);
-    var plain = new Connected(socket, new FrameReader(socket, maxFrameBytes), new FrameWriter(socket));
+    var plain = new Connected(socket, new FrameReader(socket, maxFrameBytes, Connected.HANDSHAKE_BUFFER_BYTES),
+        new FrameWriter(socket, Connected.HANDSHAKE_BUFFER_BYTES));
     var connected = plain;
     var deadline = Threads.TIMER.schedule(() -> plain.closeQuietly(), timeout.toMillis(), TimeUnit.MILLISECONDS);
     try {

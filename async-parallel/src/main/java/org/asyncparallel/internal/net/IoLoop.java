@@ -27,7 +27,7 @@ final class IoLoop {
   private final Selector selector;
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   /** The one read buffer: every socket is read into it, then its bytes are cut into frames. */
-  private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(64 * 1024);
+  private final ReadBuffer readBuffer = new ReadBuffer();
   private final Thread thread;
 
   private IoLoop() throws IOException {

@@ -121,7 +121,8 @@ public final class Listener implements AutoCloseable {
   }
 
   private void authenticate(SocketChannel socket) {
-    var plain = new Connected(socket, new FrameReader(socket, maxFrameBytes), new FrameWriter(socket));
+    var plain = new Connected(socket, new FrameReader(socket, maxFrameBytes, Connected.HANDSHAKE_BUFFER_BYTES),
+        new FrameWriter(socket, Connected.HANDSHAKE_BUFFER_BYTES));
     var deadline = Threads.TIMER.schedule(() -> plain.closeQuietly(),
         handshakeTimeout.toMillis(), TimeUnit.MILLISECONDS);
     try {

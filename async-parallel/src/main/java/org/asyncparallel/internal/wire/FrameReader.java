@@ -19,9 +19,18 @@ public final class FrameReader {
    * @param maxFrameBytes the largest {@code length} accepted
    */
   public FrameReader(ReadableByteChannel in, int maxFrameBytes) {
+    this(in, maxFrameBytes, 64 * 1024);
+  }
+
+  /**
+   * @param in the channel, in blocking mode
+   * @param maxFrameBytes the largest {@code length} accepted
+   * @param bufferBytes the read buffer's size (larger bodies are read straight into their arrays)
+   */
+  public FrameReader(ReadableByteChannel in, int maxFrameBytes, int bufferBytes) {
     this.in = in;
     this.maxFrameBytes = maxFrameBytes;
-    this.buffer = ByteBuffer.allocate(64 * 1024).flip();
+    this.buffer = ByteBuffer.allocate(bufferBytes).flip();
   }
 
   /** The largest frame {@code length} this reader accepts. */

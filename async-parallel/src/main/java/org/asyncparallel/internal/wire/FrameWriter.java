@@ -11,10 +11,16 @@ import java.nio.channels.WritableByteChannel;
  */
 public final class FrameWriter {
   private final WritableByteChannel out;
-  private final ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
+  private final ByteBuffer buffer;
 
   public FrameWriter(WritableByteChannel out) {
+    this(out, 64 * 1024);
+  }
+
+  /** @param bufferBytes the buffer's size (larger bodies are written straight from their arrays) */
+  public FrameWriter(WritableByteChannel out, int bufferBytes) {
     this.out = out;
+    this.buffer = ByteBuffer.allocate(bufferBytes);
   }
 
   /** Appends one frame. */

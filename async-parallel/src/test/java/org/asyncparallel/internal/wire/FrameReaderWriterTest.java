@@ -98,6 +98,29 @@ class FrameReaderWriterTest {
     assertThat(source.consumed()).isEqualTo(wire.length);
   }
 
+  @ParameterizedTest
+  @ValueSource(ints = {1, 7, 8192})
+  void theSmallBuffersOfASocketsHandshakeCarryFramesOfEverySize(int chunk) throws IOException {
+    int small = org.asyncparallel.internal.net.Connected.HANDSHAKE_BUFFER_BYTES;
+    List<Integer> sizes = new ArrayList<>(List.of(0, 1, 100));
+    for (int boundary : new int[] {small / 2, small - Frame.HEADER_BYTES, small, 2 * small}) {
+      for (int d = -3; d <= 3; d++) {
+        sizes.add(boundary + d);
+      }
+    }
+    sizes.add(100_000);
+    List<byte[]> bodies = bodies(sizes, chunk);
+    var sink = new TestChannels.Sink(chunk);
+    var writer = new FrameWriter(sink, small);
+    for (int i = 0; i < bodies.size(); i++) {
+      writer.write((byte) i, bodies.get(i));
+    }
+    writer.flush();
+    byte[] wire = sink.bytes();
+    assertThat(wire.length).isEqualTo(sizes.stream().mapToLong(s -> s + Frame.HEADER_BYTES).sum());
+    assertReadsBack(new FrameReader(new TestChannels.Source(wire, chunk), MAX, small), bodies);
+  }
+
   @Test
   void oneByteReadsDeliverEveryFrame() throws IOException {
     List<byte[]> bodies = bodies(List.of(0, 7, BUFFER - 3, BUFFER + 11, 200_000, 1), 3);
