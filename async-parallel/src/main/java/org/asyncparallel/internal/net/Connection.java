@@ -459,7 +459,7 @@ public final class Connection {
       long n;
       try {
         if (direct != null) {
-          n = socket.write(direct);
+          n = direct.length == 1 ? socket.write(direct[0]) : socket.write(direct); // write, not writev, for one buffer
         } else {
           stage.flip();
           n = socket.write(stage);
