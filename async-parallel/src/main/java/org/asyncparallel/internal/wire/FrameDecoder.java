@@ -44,24 +44,18 @@ public final class FrameDecoder {
     while (bytes.hasRemaining()) {
       if (body == null && chunks == null) {
         if (headerFilled == 0 && bytes.remaining() >= Frame.HEADER_BYTES) {
-          // the common case: a whole header here, read in place (no copy into the header array)
-          start(bytes.getInt(), bytes.get());
-          if (body != null && bytes.remaining() >= body.length) { // and a whole small body: the frame at once
-            byte[] whole = body;
-            bytes.get(whole);
-            body = null;
-            sink.accept(new Frame(type, whole));
+          start(bytes.getInt(), bytes.get()); // the common case: a whole header here, read in place
+        } else {
+          int n = Math.min(bytes.remaining(), header.length - headerFilled);
+          bytes.get(header, headerFilled, n);
+          headerFilled += n;
+          if (headerFilled < header.length) {
+            return;
           }
-          continue;
+          headerFilled = 0;
+          start(ByteBuffer.wrap(header).getInt(), header[4]);
         }
-        int n = Math.min(bytes.remaining(), header.length - headerFilled);
-        bytes.get(header, headerFilled, n);
-        headerFilled += n;
-        if (headerFilled < header.length) {
-          return;
-        }
-        headerFilled = 0;
-        start(ByteBuffer.wrap(header).getInt(), header[4]); // then on below: an empty body completes here
+        // then on below, with what is left of these bytes: an empty body completes here
       }
       if (chunks != null) {
         ByteBuffer target = readTarget();
