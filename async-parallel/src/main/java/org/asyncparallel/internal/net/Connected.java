@@ -25,6 +25,12 @@ public record Connected(SocketChannel channel, FrameReader reader, FrameWriter w
    */
   public static final int HANDSHAKE_BUFFER_BYTES = 8 * 1024;
 
+  /** A new socket's reader and writer, with {@link #HANDSHAKE_BUFFER_BYTES} buffers; frames plain. */
+  static Connected handshaking(SocketChannel socket, int maxFrameBytes) {
+    return new Connected(socket, new FrameReader(socket, maxFrameBytes, HANDSHAKE_BUFFER_BYTES),
+        new FrameWriter(socket, HANDSHAKE_BUFFER_BYTES));
+  }
+
   /** A socket whose frames travel as they are. */
   public Connected(SocketChannel channel, FrameReader reader, FrameWriter writer) {
     this(channel, reader, writer, null);

@@ -8,9 +8,7 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.asyncparallel.internal.Threads;
-import org.asyncparallel.internal.wire.FrameReader;
 import org.asyncparallel.internal.wire.FrameSealer;
-import org.asyncparallel.internal.wire.FrameWriter;
 import org.asyncparallel.internal.wire.Handshake;
 import org.asyncparallel.internal.wire.Message;
 import org.asyncparallel.internal.wire.MessageCodec;
@@ -67,8 +65,7 @@ public final class Connector {
       Duration timeout, Message first, boolean awaitReply) throws IOException {
     SocketChannel socket = SocketChannel.open(target instanceof UnixDomainSocketAddress
         ? StandardProtocolFamily.UNIX : StandardProtocolFamily.INET);
-    var plain = new Connected(socket, new FrameReader(socket, maxFrameBytes, Connected.HANDSHAKE_BUFFER_BYTES),
-        new FrameWriter(socket, Connected.HANDSHAKE_BUFFER_BYTES));
+    var plain = Connected.handshaking(socket, maxFrameBytes);
     var connected = plain;
     var deadline = Threads.TIMER.schedule(() -> plain.closeQuietly(), timeout.toMillis(), TimeUnit.MILLISECONDS);
     try {

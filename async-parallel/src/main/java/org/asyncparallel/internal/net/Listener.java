@@ -12,9 +12,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.asyncparallel.internal.Threads;
 import org.asyncparallel.internal.wire.Frame;
-import org.asyncparallel.internal.wire.FrameReader;
 import org.asyncparallel.internal.wire.FrameSealer;
-import org.asyncparallel.internal.wire.FrameWriter;
 import org.asyncparallel.internal.wire.Handshake;
 import org.asyncparallel.internal.wire.Message;
 import org.asyncparallel.internal.wire.MessageCodec;
@@ -121,8 +119,7 @@ public final class Listener implements AutoCloseable {
   }
 
   private void authenticate(SocketChannel socket) {
-    var plain = new Connected(socket, new FrameReader(socket, maxFrameBytes, Connected.HANDSHAKE_BUFFER_BYTES),
-        new FrameWriter(socket, Connected.HANDSHAKE_BUFFER_BYTES));
+    var plain = Connected.handshaking(socket, maxFrameBytes);
     var deadline = Threads.TIMER.schedule(() -> plain.closeQuietly(),
         handshakeTimeout.toMillis(), TimeUnit.MILLISECONDS);
     try {
