@@ -38,8 +38,7 @@ final class RealHub<A, B> implements Hub<A, B> {
   private static final int LISTEN = 1;
   private static final int LISTEN_SIMPLE = 2;
 
-  /** A client's message, not yet deserialized. */
-  /** A client's message as queued: {@code from} is told when it is consumed (backpressure). */
+  /** A client's message, not yet deserialized; {@code from} is told when it is consumed (backpressure). */
   private record RawData(ClientId client, Message.Data data, Connection from) {}
 
   private final transient HubHost host;
